@@ -1,0 +1,104 @@
+# gostray build.  `make` builds ./gostray; `make test` runs unit and
+# integration tests (integration needs root); `make V=1` shows commands.
+OUTPUT ?= build
+PREFIX ?= /usr/local
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH ?= x86
+GO_VERSIONS ?= 1.19 1.27
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+PKGS := libbpf libelf libdw capstone json-c zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+SANITIZE ?=
+ifneq ($(SANITIZE),)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
+endif
+
+CFLAGS ?= -O2 -g
+override CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
+	-Iinclude -I$(OUTPUT) $(PKG_CFLAGS) $(SAN_FLAGS) -MMD -MP
+override LDFLAGS += $(SAN_FLAGS)
+LDLIBS := $(PKG_LIBS) -lpthread
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) \
+	-Ivmlinux/$(ARCH) -Iinclude -I$(OUTPUT) -Wall -MMD -MP
+
+LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(OUTPUT)/%.o)
+MAIN_OBJ := $(OUTPUT)/main.o
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUTPUT)/tests/%)
+SKEL := $(OUTPUT)/gostray.skel.h
+
+.PHONY: all clean install test unit-test integration-test fixtures demo
+.DELETE_ON_ERROR:
+
+all: gostray
+
+$(OUTPUT) $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/gostray.bpf.o: bpf/gostray.bpf.c | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(SKEL): $(OUTPUT)/gostray.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name gostray_bpf > $@
+
+# Every userspace object may include the skeleton; build it first.
+$(OUTPUT)/%.o: src/%.c | $(OUTPUT) $(SKEL)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/libgostray.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+gostray: $(MAIN_OBJ) $(OUTPUT)/libgostray.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/tests/%.o: tests/unit/%.c | $(OUTPUT)/tests $(SKEL)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tests/test_%: $(OUTPUT)/tests/test_%.o $(OUTPUT)/libgostray.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+# Go programs the tests run against, built with every toolchain in
+# GO_VERSIONS and in every variant (static/PIE/cgo, stripped or not).
+fixtures:
+	$(Q)tests/build-go.sh $(OUTPUT)/go "$(GO_VERSIONS)" tests/fixtures/hello tests/zoo demo/leakyservice
+
+unit-test: $(UNIT_BINS) fixtures
+	$(Q)tests/run-unit.sh $(OUTPUT) $(UNIT_BINS)
+
+integration-test: gostray fixtures
+	$(Q)python3 tests/integration/run.py --gostray ./gostray --go-bins $(OUTPUT)/go --versions "$(GO_VERSIONS)"
+
+test: unit-test integration-test
+
+demo: gostray
+	$(Q)tools/demo.sh
+
+install: gostray
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 gostray $(DESTDIR)$(PREFIX)/bin/gostray
+
+clean:
+	$(Q)rm -rf $(OUTPUT) gostray
+
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d)

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The record stream between bpf/gostray.bpf.c and the collector.
+ *
+ * Every record that crosses the ring buffer is one fixed-size
+ * struct gs_record whose first field is its type, so the consumer can
+ * dispatch without looking at the size and a record can never be half
+ * understood.  Fields are fixed-width so BPF (clang -target bpf) and
+ * userspace (gcc) agree on the layout; the _Static_asserts below catch
+ * any drift at compile time on both sides.
+ *
+ * This header is included by BPF code (with vmlinux.h) and by userspace
+ * (with <stdint.h>), so it only uses the __u* types both provide.
+ */
+#ifndef GOSTRAY_EVENTS_H
+#define GOSTRAY_EVENTS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+enum gs_rec_type {
+	GS_REC_CREATE = 1,	/* a goroutine was created (go statement, coroutine...) */
+	GS_REC_PARK = 2,	/* a goroutine parked (runtime.gopark) */
+	GS_REC_EXIT = 3,	/* a goroutine is being destroyed */
+};
+
+/* Which probe produced a GS_REC_CREATE: lets the collector tell go statements
+ * from the runtime's other creators. */
+enum gs_create_via {
+	GS_VIA_NEWPROC = 0,	/* CALL runqput in runtime.newproc.func1: RBX = newg */
+	GS_VIA_NEWPROC1_RET = 1,/* instruction after CALL newproc1 elsewhere: RAX = newg */
+};
+
+/* Which probe produced a GS_REC_EXIT. */
+enum gs_exit_via {
+	GS_EXIT_GDESTROY = 0,	/* runtime.gdestroy (Go 1.22+), RAX = gp */
+	GS_EXIT_GOEXIT0 = 1,	/* runtime.goexit0 (Go <= 1.21), RAX = gp */
+};
+
+struct gs_record {
+	__u32 type;		/* enum gs_rec_type, always first */
+	__u32 tgid;		/* process the event happened in */
+	__u64 ts_ns;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 goid;		/* goroutine the record is about */
+	union {
+		struct {
+			__u64 parent_goid;	/* 0 when unknown */
+			__u64 gopc;		/* PC after the go statement's CALL */
+			__u64 startpc;		/* entry PC of the goroutine's function */
+			__u32 via;		/* enum gs_create_via */
+			__u32 status;		/* g.atomicstatus at creation */
+		} create;
+		struct {
+			__u32 reason;		/* runtime waitReason value (per Go version) */
+			__u32 pad;
+		} park;
+		struct {
+			__u32 via;		/* enum gs_exit_via */
+			__u32 pad;
+		} exit;
+		__u64 raw[4];
+	};
+};
+
+#ifdef __cplusplus
+static_assert(sizeof(struct gs_record) == 56, "gs_record layout changed");
+#else
+_Static_assert(sizeof(struct gs_record) == 56, "gs_record layout changed");
+#endif
+
+/*
+ * Struct offsets the BPF programs need, filled by userspace from DWARF or
+ * from the per-Go-version table before the object is loaded (.rodata).
+ */
+struct gs_bpf_offsets {
+	__u32 g_goid;		/* runtime.g.goid */
+	__u32 g_m;		/* runtime.g.m */
+	__u32 g_gopc;		/* runtime.g.gopc */
+	__u32 g_startpc;	/* runtime.g.startpc */
+	__u32 g_parent_goid;	/* runtime.g.parentGoid, 0 when the version has none */
+	__u32 g_atomicstatus;	/* runtime.g.atomicstatus */
+	__u32 m_curg;		/* runtime.m.curg */
+	__u32 pad;
+};
+
+/* Counters the BPF side keeps in a per-CPU array map ("stats"), summed by
+ * userspace: nothing is dropped without being counted here. */
+enum gs_stat {
+	GS_STAT_LOST = 0,	/* ring buffer full: record not delivered */
+	GS_STAT_CREATE_HITS,	/* creation probes that produced a record */
+	GS_STAT_PARK_HITS,
+	GS_STAT_EXIT_HITS,
+	GS_STAT_READ_FAULTS,	/* bpf_probe_read_user failed: record skipped */
+	GS_STAT_MAX,
+};
+
+#endif /* GOSTRAY_EVENTS_H */

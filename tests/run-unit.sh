@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Run every unit test binary; fail unless each one reports success.
+#   tests/run-unit.sh OUTPUT TESTBIN...
+set -u
+out=$1; shift
+export GOSTRAY_FIXTURES=$out/go
+failed=0
+for t in "$@"; do
+	if "$t"; then
+		echo "PASS $(basename "$t")"
+	else
+		echo "FAIL $(basename "$t")"
+		failed=1
+	fi
+done
+exit $failed
