@@ -16,7 +16,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS := libbpf libelf libdw capstone json-c zlib
+PKGS := libbpf libelf libdw capstone json-c zlib ncursesw
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -26,10 +26,10 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 endif
 
 CFLAGS ?= -O2 -g
-override CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
+override CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation \
 	-Iinclude -I$(OUTPUT) $(PKG_CFLAGS) $(SAN_FLAGS) -MMD -MP
 override LDFLAGS += $(SAN_FLAGS)
-LDLIBS := $(PKG_LIBS) -lpthread
+LDLIBS := $(PKG_LIBS) -lm -lpthread
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) \
 	-Ivmlinux/$(ARCH) -Iinclude -I$(OUTPUT) -Wall -MMD -MP

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * gostray's probes on the Go runtime (amd64).
+ *
+ * Every program here sits on an instruction the kernel emulates instead of
+ * single-stepping (a CALL, or the JBE of a function's stack check): ~1 us per
+ * hit on this class of machine instead of ~12 us on a function's first
+ * instruction.  Userspace finds those instructions by disassembly
+ * (src/probes.c) and fills the struct offsets before load.
+ *
+ * Nothing here may write to the target: the programs only read Go memory and
+ * emit fixed-size records (include/gostray_events.h).  A record that does not
+ * fit in the ring buffer is counted in stats[GS_STAT_LOST], never silently
+ * dropped.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "gostray_events.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by userspace before load. */
+const volatile __u32 filter_tgid = 0;	/* 0: every process that maps the binary */
+const volatile struct gs_bpf_offsets off = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 24);	/* resized by userspace before load */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, GS_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+static __always_inline void stat_inc(__u32 which)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &which);
+
+	if (v)
+		*v += 1;	/* per-CPU slot: no atomic needed */
+}
+
+static __always_inline bool wanted(__u32 *tgid)
+{
+	*tgid = bpf_get_current_pid_tgid() >> 32;
+	return filter_tgid == 0 || *tgid == filter_tgid;
+}
+
+static __always_inline int read_u64(__u64 *dst, __u64 base, __u32 field)
+{
+	return bpf_probe_read_user(dst, sizeof(*dst), (void *)(base + field));
+}
+
+static __always_inline struct gs_record *reserve(__u32 type, __u32 tgid)
+{
+	struct gs_record *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+
+	if (!r) {
+		stat_inc(GS_STAT_LOST);
+		return NULL;
+	}
+	r->type = type;
+	r->tgid = tgid;
+	r->ts_ns = bpf_ktime_get_ns();
+	r->raw[0] = r->raw[1] = r->raw[2] = r->raw[3] = 0;
+	return r;
+}
+
+/*
+ * The goroutine that ran the `go` statement.  Creation probes run on the
+ * system stack, where R14 is g0; the user goroutine is g0.m.curg.  Go 1.21+
+ * also stores it in newg.parentGoid, which survives even if curg is odd.
+ */
+static __always_inline __u64 parent_goid(__u64 newg, __u64 g0)
+{
+	__u64 m = 0, curg = 0, goid = 0;
+
+	if (off.g_parent_goid) {
+		if (!read_u64(&goid, newg, off.g_parent_goid))
+			return goid;
+		return 0;
+	}
+	if (read_u64(&m, g0, off.g_m) || !m)
+		return 0;
+	if (read_u64(&curg, m, off.m_curg) || !curg)
+		return 0;
+	if (read_u64(&goid, curg, off.g_goid))
+		return 0;
+	return goid;
+}
+
+static __always_inline int emit_create(struct pt_regs *ctx, __u64 newg, __u32 via)
+{
+	struct gs_record *r;
+	__u64 goid = 0, gopc = 0, startpc = 0;
+	__u32 tgid, status = 0;
+
+	if (!wanted(&tgid))
+		return 0;
+	if (read_u64(&goid, newg, off.g_goid) ||
+	    read_u64(&gopc, newg, off.g_gopc) ||
+	    read_u64(&startpc, newg, off.g_startpc)) {
+		stat_inc(GS_STAT_READ_FAULTS);
+		return 0;
+	}
+	bpf_probe_read_user(&status, sizeof(status),
+			    (void *)(newg + off.g_atomicstatus));
+	r = reserve(GS_REC_CREATE, tgid);
+	if (!r)
+		return 0;
+	r->goid = goid;
+	r->create.parent_goid = parent_goid(newg, ctx->r14);
+	r->create.gopc = gopc;
+	r->create.startpc = startpc;
+	r->create.via = via;
+	r->create.status = status;
+	bpf_ringbuf_submit(r, 0);
+	stat_inc(GS_STAT_CREATE_HITS);
+	return 0;
+}
+
+/* CALL runtime.runqput in runtime.newproc.func1: runqput(pp, newg, true),
+ * so RBX is the new goroutine with goid, gopc and startpc already set. */
+SEC("uprobe")
+int on_create_runqput(struct pt_regs *ctx)
+{
+	return emit_create(ctx, ctx->bx, GS_VIA_NEWPROC);
+}
+
+/* The instruction after CALL runtime.newproc1 in the runtime's other
+ * creators (newcoro, debugCallWrap, synctestRun): RAX is the new g. */
+SEC("uprobe")
+int on_create_newproc1_ret(struct pt_regs *ctx)
+{
+	return emit_create(ctx, ctx->ax, GS_VIA_NEWPROC1_RET);
+}
+
+/* Stack-check branch of runtime.gopark: R14 is the parking goroutine and CL
+ * its waitReason.  May fire twice when the stack grows; the collector keeps
+ * the latest, which is the same reason. */
+SEC("uprobe")
+int on_park(struct pt_regs *ctx)
+{
+	struct gs_record *r;
+	__u64 goid = 0;
+	__u32 tgid;
+
+	if (!wanted(&tgid))
+		return 0;
+	if (read_u64(&goid, ctx->r14, off.g_goid)) {
+		stat_inc(GS_STAT_READ_FAULTS);
+		return 0;
+	}
+	r = reserve(GS_REC_PARK, tgid);
+	if (!r)
+		return 0;
+	r->goid = goid;
+	r->park.reason = (__u8)ctx->cx;
+	bpf_ringbuf_submit(r, 0);
+	stat_inc(GS_STAT_PARK_HITS);
+	return 0;
+}
+
+static __always_inline int emit_exit(__u64 gp, __u32 via)
+{
+	struct gs_record *r;
+	__u64 goid = 0;
+	__u32 tgid;
+
+	if (!wanted(&tgid))
+		return 0;
+	if (read_u64(&goid, gp, off.g_goid)) {
+		stat_inc(GS_STAT_READ_FAULTS);
+		return 0;
+	}
+	r = reserve(GS_REC_EXIT, tgid);
+	if (!r)
+		return 0;
+	r->goid = goid;
+	r->exit.via = via;
+	bpf_ringbuf_submit(r, 0);
+	stat_inc(GS_STAT_EXIT_HITS);
+	return 0;
+}
+
+/* Stack-check branch of runtime.gdestroy (Go 1.22+): every way a goroutine
+ * ends - return, Goexit, coroutine exit - passes here with RAX = gp. */
+SEC("uprobe")
+int on_exit_gdestroy(struct pt_regs *ctx)
+{
+	return emit_exit(ctx->ax, GS_EXIT_GDESTROY);
+}
+
+/* Stack-check branch of runtime.goexit0 (Go <= 1.21, no coroutines yet):
+ * mcall passes the dying goroutine in RAX. */
+SEC("uprobe")
+int on_exit_goexit0(struct pt_regs *ctx)
+{
+	return emit_exit(ctx->ax, GS_EXIT_GOEXIT0);
+}

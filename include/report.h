@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Report writers: every report has a plain-text and a JSON form
+ * (json-c), built from the same data.
+ */
+#ifndef GOSTRAY_REPORT_H
+#define GOSTRAY_REPORT_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include "tracer.h"
+
+struct report_ctx {
+	const struct tracer *tr;
+	uint64_t now_ns;		/* when the counts were taken */
+	uint64_t stats[GS_STAT_MAX];	/* BPF counters */
+	bool show_system;		/* list runtime.* sites in the text table */
+	int max_rows;			/* text table rows, 0 = all */
+};
+
+/* The capture document (schema in README.md). Caller puts the object. */
+struct json_object *report_capture_json(const struct report_ctx *r);
+void report_capture_text(FILE *f, const struct report_ctx *r);
+
+struct json_object *report_info_json(const struct target *t);
+void report_info_text(FILE *f, const struct target *t);
+
+/* Duration formatting for tables: "850ms", "42s", "7m03s", "5h12m". */
+void format_age(char *buf, size_t len, uint64_t ns);
+
+#endif /* GOSTRAY_REPORT_H */

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * One live trace of one process: BPF object, uprobes, ring buffer, the
+ * baseline snapshot and the collector, in the order libbpf-bootstrap
+ * taught: open -> set rodata -> load -> attach -> poll -> destroy.
+ */
+#ifndef GOSTRAY_TRACER_H
+#define GOSTRAY_TRACER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "collector.h"
+#include "gostray_events.h"
+#include "procmem.h"
+#include "snapshot.h"
+#include "target.h"
+
+struct tracer_opts {
+	bool park;		/* attach the park probe (wait reasons, park times) */
+	size_t ringbuf_bytes;	/* power of two */
+};
+
+struct tracer {
+	struct target *t;
+	struct gostray_bpf *skel;
+	struct ring_buffer *rb;
+	struct procmem mem;
+	struct collector *coll;
+	int pidfd;
+	struct bpf_link *links[PROBES_MAX];	/* one per probe point */
+	int nlinks;
+	uint64_t attach_ns;	/* probes live (CLOCK_MONOTONIC) */
+	uint64_t baseline_ns;	/* baseline merged */
+	size_t baseline_live;	/* goroutines in the baseline snapshot */
+	bool target_exited;
+	uint64_t exited_ns;
+};
+
+/* Attach, read the baseline, reconcile.  On failure nothing stays attached
+ * and err holds one line. */
+int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *o,
+		 char *err, size_t errlen);
+
+/* Wait up to timeout_ms for records and feed them to the collector.  Sets
+ * tr->target_exited when the process is gone.  <0 on error. */
+int tracer_poll(struct tracer *tr, int timeout_ms);
+
+/* Snapshot the live goroutines' states (wait reasons) into the collector.
+ * Fails harmlessly when the target is gone. */
+int tracer_refresh_waits(struct tracer *tr);
+
+/* Sum of the BPF per-CPU counters. */
+void tracer_stats(const struct tracer *tr, uint64_t stats[GS_STAT_MAX]);
+
+/* Remove every probe from the target, keep the counts (and the BPF
+ * counters) for the report.  Idempotent. */
+void tracer_detach(struct tracer *tr);
+
+/* Detach and free everything; safe after a failed start. */
+void tracer_stop(struct tracer *tr);
+
+#endif /* GOSTRAY_TRACER_H */

@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * gostray command line: a table of subcommands, each with its own options,
+ * every report in text or JSON (--json), every error one line on stderr
+ * (and a JSON {"error": ...} on stdout in JSON mode) with a non-zero exit.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <term.h>
+#include <unistd.h>
+
+#include "privileges.h"
+#include "report.h"
+#include "target.h"
+#include "tracer.h"
+
+#define GOSTRAY_VERSION "0.1.0"
+#define DEFAULT_RINGBUF_BYTES (16u << 20)
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	stop_requested = sig;
+}
+
+static void install_stop_handlers(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	/* No SA_RESTART: a blocking poll must return so we can report. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+struct cli_opts {
+	double duration_s;	/* 0: until Ctrl-C / target exit */
+	bool json;
+	bool park;
+	bool show_system;
+	int rows;
+	const char *target;
+};
+
+static int fail(const struct cli_opts *o, const char *msg)
+{
+	fprintf(stderr, "gostray: %s\n", msg);
+	if (o && o->json) {
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "error", json_object_new_string(msg));
+		printf("%s\n", json_object_to_json_string_ext(e, JSON_C_TO_STRING_PRETTY));
+		json_object_put(e);
+	}
+	return 1;
+}
+
+/* "30", "30s", "1.5m", "2h", "500ms" -> seconds; -1 when malformed. */
+static double parse_duration(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || v < 0 || !isfinite(v))
+		return -1;
+	if (!*end || !strcmp(end, "s"))
+		return v;
+	if (!strcmp(end, "ms"))
+		return v / 1000;
+	if (!strcmp(end, "m"))
+		return v * 60;
+	if (!strcmp(end, "h"))
+		return v * 3600;
+	return -1;
+}
+
+static const char usage_text[] =
+"Usage: gostray COMMAND [OPTIONS] TARGET\n"
+"\n"
+"Count a live Go process's goroutines per creation site (go statement):\n"
+"how many each site created, how many exited, how many are alive now -\n"
+"including those born before gostray attached.  No restart, no pprof.\n"
+"\n"
+"Commands:\n"
+"  top PID              live table, refreshed every second, most live first\n"
+"  capture PID          trace for a while, then print one report\n"
+"  info PID|BINARY      what gostray finds in a Go binary, and if it is supported\n"
+"  help                 this text\n"
+"\n"
+"Options:\n"
+"  -d, --duration TIME  how long to trace (30, 30s, 2m, 1h); default: until\n"
+"                       Ctrl-C, SIGTERM or the target exits\n"
+"  -j, --json           machine-readable output (one JSON document)\n"
+"  -n, --rows N         table rows (top and text capture); default 20 / all\n"
+"  -a, --all            also list the runtime's own goroutines in tables\n"
+"      --no-park        do not probe runtime.gopark (cheaper; wait reasons\n"
+"                       still come from snapshots)\n"
+"  -h, --help           this text\n"
+"  -V, --version        print the version\n"
+"\n"
+"Examples:\n"
+"  sudo gostray top 4242                   # watch which go statements leak\n"
+"  sudo gostray capture 4242 -d 30s --json > incident.json\n"
+"  sudo gostray info 4242                  # Go version, probes, support\n"
+"  gostray info ./myservice --json         # analyse a binary, no root needed\n"
+"\n"
+"Needs root (or CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE) to trace.\n";
+
+static void usage(FILE *f)
+{
+	fputs(usage_text, f);
+}
+
+static int parse_opts(int argc, char **argv, struct cli_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "duration", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "rows", required_argument, NULL, 'n' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "no-park", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	char msg[128];
+	int c;
+
+	o->park = true;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:jn:ah", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o->duration_s = parse_duration(optarg);
+			if (o->duration_s <= 0) {
+				snprintf(msg, sizeof(msg), "invalid duration '%s' "
+					 "(examples: 30, 30s, 2m)", optarg);
+				return fail(NULL, msg);
+			}
+			break;
+		case 'j': o->json = true; break;
+		case 'n': o->rows = atoi(optarg); break;
+		case 'a': o->show_system = true; break;
+		case 'P': o->park = false; break;
+		case 'h': usage(stdout); exit(0);
+		default:
+			fprintf(stderr, "Try 'gostray --help'.\n");
+			return 1;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "gostray: %s\nTry 'gostray --help'.\n",
+			optind >= argc ? "missing TARGET (a PID)" : "too many arguments");
+		return 1;
+	}
+	o->target = argv[optind];
+	return 0;
+}
+
+static int open_traced_target(struct cli_opts *o, struct target *t)
+{
+	char err[512];
+	int ret;
+
+	if (!strspn(o->target, "0123456789") || o->target[strspn(o->target, "0123456789")]) {
+		snprintf(err, sizeof(err), "'%s' is not a PID (tracing needs a "
+			 "running process)", o->target);
+		return fail(o, err);
+	}
+	if (privileges_missing(err, sizeof(err)))
+		return fail(o, err);
+	ret = target_open(t, o->target, err, sizeof(err));
+	if (ret) {
+		target_close(t);
+		return fail(o, err);
+	}
+	return 0;
+}
+
+static int start_trace(struct cli_opts *o, struct target *t, struct tracer *tr)
+{
+	struct tracer_opts topts = { .park = o->park, .ringbuf_bytes = DEFAULT_RINGBUF_BYTES };
+	char err[512];
+
+	if (tracer_start(tr, t, &topts, err, sizeof(err)))
+		return fail(o, err);
+	fprintf(stderr, "gostray: attached to PID %d (%s, %s): %d probes, "
+		"%zu goroutines alive at attach, baseline read in %.1f ms\n",
+		t->pid, t->exe_name, gobin_go_version(t->gb), tr->nlinks,
+		tr->baseline_live, (tr->baseline_ns - tr->attach_ns) / 1e6);
+	return 0;
+}
+
+/* Poll until deadline_ns (0: none) or a stop condition; true if stopped
+ * by the user or the target, false when the deadline passed. */
+static bool trace_until(struct tracer *tr, uint64_t deadline_ns)
+{
+	while (!stop_requested && !tr->target_exited) {
+		uint64_t now = monotonic_ns();
+		int ms = 100;
+
+		if (deadline_ns && now >= deadline_ns)
+			return false;
+		if (deadline_ns && (deadline_ns - now) / 1000000 < (uint64_t)ms)
+			ms = (int)((deadline_ns - now) / 1000000) + 1;
+		if (tracer_poll(tr, ms) < 0)
+			break;
+	}
+	return true;
+}
+
+static void say_why_stopped(const struct tracer *tr)
+{
+	if (tr->target_exited)
+		fprintf(stderr, "gostray: target PID %d exited after %.1fs; "
+			"reporting what was seen until then\n", tr->t->pid,
+			(tr->exited_ns - tr->attach_ns) / 1e9);
+	else if (stop_requested)
+		fprintf(stderr, "gostray: stopped by %s, detaching\n",
+			stop_requested == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+static void fill_report(struct report_ctx *r, const struct tracer *tr,
+			const struct cli_opts *o)
+{
+	memset(r, 0, sizeof(*r));
+	r->tr = tr;
+	r->now_ns = tr->target_exited ? tr->exited_ns : monotonic_ns();
+	r->show_system = o->show_system;
+	r->max_rows = o->rows;
+	tracer_stats(tr, r->stats);
+}
+
+static void print_report(const struct tracer *tr, const struct cli_opts *o)
+{
+	struct report_ctx r;
+
+	fill_report(&r, tr, o);
+	if (o->json) {
+		struct json_object *doc = report_capture_json(&r);
+
+		printf("%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY));
+		json_object_put(doc);
+	} else {
+		report_capture_text(stdout, &r);
+	}
+	fflush(stdout);
+}
+
+static int cmd_capture(int argc, char **argv)
+{
+	struct cli_opts o = { 0 };
+	struct target t;
+	struct tracer tr;
+	uint64_t deadline = 0;
+
+	if (parse_opts(argc, argv, &o) || open_traced_target(&o, &t))
+		return 1;
+	install_stop_handlers();
+	if (start_trace(&o, &t, &tr))
+		goto err_close_target;
+	if (o.duration_s > 0)
+		deadline = tr.attach_ns + (uint64_t)(o.duration_s * 1e9);
+	trace_until(&tr, deadline);
+	say_why_stopped(&tr);
+	tracer_refresh_waits(&tr);	/* final wait reasons, if still alive */
+	tracer_detach(&tr);
+	print_report(&tr, &o);
+	tracer_stop(&tr);
+	target_close(&t);
+	return 0;
+
+err_close_target:
+	target_close(&t);
+	return 1;
+}
+
+/* Clear the terminal through terminfo (ncurses), not hand-written escapes. */
+static void clear_terminal(bool tty)
+{
+	static int have_term = -1;
+	const char *cl;
+
+	if (!tty)
+		return;
+	if (have_term < 0) {
+		int e;
+
+		have_term = setupterm(NULL, STDOUT_FILENO, &e) == 0;	/* OK */
+	}
+	if (!have_term)
+		return;
+	cl = tigetstr("clear");
+	if (cl && cl != (char *)-1)
+		putp(cl);
+}
+
+static int cmd_top(int argc, char **argv)
+{
+	struct cli_opts o = { 0 };
+	struct target t;
+	struct tracer tr;
+	uint64_t end = 0;
+	bool tty = isatty(STDOUT_FILENO);
+
+	if (parse_opts(argc, argv, &o) || open_traced_target(&o, &t))
+		return 1;
+	if (!o.rows)
+		o.rows = 20;
+	install_stop_handlers();
+	if (start_trace(&o, &t, &tr))
+		goto err_close_target;
+	if (o.duration_s > 0)
+		end = tr.attach_ns + (uint64_t)(o.duration_s * 1e9);
+	for (;;) {
+		uint64_t next = monotonic_ns() + 1000000000ull;
+		bool stopped;
+
+		if (end && next > end)
+			next = end;
+		stopped = trace_until(&tr, next);
+		tracer_refresh_waits(&tr);
+		clear_terminal(tty);
+		if (!o.json)
+			print_report(&tr, &o);
+		if (!tty && !o.json)
+			printf("\n");
+		if (stopped || (end && monotonic_ns() >= end))
+			break;
+	}
+	say_why_stopped(&tr);
+	tracer_detach(&tr);
+	if (o.json)
+		print_report(&tr, &o);
+	tracer_stop(&tr);
+	target_close(&t);
+	return 0;
+
+err_close_target:
+	target_close(&t);
+	return 1;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	struct cli_opts o = { 0 };
+	struct target t;
+	char err[512];
+	int ret;
+
+	if (parse_opts(argc, argv, &o))
+		return 1;
+	ret = target_open(&t, o.target, err, sizeof(err));
+	if (ret && !t.gb) {
+		target_close(&t);
+		return fail(&o, err);
+	}
+	if (o.json) {
+		struct json_object *doc = report_info_json(&t);
+
+		printf("%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY));
+		json_object_put(doc);
+	} else {
+		report_info_text(stdout, &t);
+	}
+	target_close(&t);
+	if (ret)
+		fprintf(stderr, "gostray: %s\n", err);
+	return ret ? 1 : 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	usage(stdout);
+	return 0;
+}
+
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{ "top", cmd_top },
+	{ "capture", cmd_capture },
+	{ "info", cmd_info },
+	{ "help", cmd_help },
+};
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 1;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		return cmd_help(argc, argv);
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("gostray %s\n", GOSTRAY_VERSION);
+		return 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "gostray: unknown command '%s'\nTry 'gostray --help'.\n", argv[1]);
+	return 1;
+}

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Capture and info reports.  The JSON form is the contract for scripts and
+ * tests (README.md documents it); the text form is for people and fits an
+ * 80-column terminal.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "waitreasons.h"
+
+#define NS_PER_S 1000000000.0
+
+void format_age(char *buf, size_t len, uint64_t ns)
+{
+	uint64_t s = ns / 1000000000u;
+
+	if (ns < 1000000000ull)
+		snprintf(buf, len, "%" PRIu64 "ms", (uint64_t)(ns / 1000000u));
+	else if (s < 60)
+		snprintf(buf, len, "%" PRIu64 "s", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, (s / 60) % 60);
+}
+
+static const char *reason_text(int minor, unsigned reason, char *buf, size_t len)
+{
+	const char *name = go_waitreason_name(minor, reason);
+
+	if (name && *name)
+		return name;
+	snprintf(buf, len, "waitreason %u", reason);
+	return buf;
+}
+
+static double duration_s(const struct report_ctx *r)
+{
+	uint64_t end = r->tr->target_exited ? r->tr->exited_ns : r->now_ns;
+
+	return end > r->tr->attach_ns ? (end - r->tr->attach_ns) / NS_PER_S : 0;
+}
+
+static struct json_object *hex_pc(uint64_t pc)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%" PRIx64, pc);
+	return json_object_new_string(buf);
+}
+
+static struct json_object *site_json(const struct report_ctx *r, const struct site *s)
+{
+	const struct tracer *tr = r->tr;
+	struct json_object *o = json_object_new_object();
+	struct json_object *waits = json_object_new_object();
+	bool lower;
+	uint64_t age = collector_oldest_age(tr->coll, s, r->now_ns, &lower);
+	char buf[40];
+	unsigned i;
+
+	/* Link-time address, so it matches `go tool addr2line` on PIE too. */
+	json_object_object_add(o, "pc", hex_pc(s->gopc - tr->t->bias));
+	json_object_object_add(o, "function", json_object_new_string(s->info.function));
+	json_object_object_add(o, "file", json_object_new_string(s->info.file));
+	json_object_object_add(o, "line", json_object_new_int(s->info.line));
+	json_object_object_add(o, "start_function",
+			       json_object_new_string(s->info.start_function));
+	json_object_object_add(o, "system", json_object_new_boolean(s->info.system));
+	json_object_object_add(o, "created", json_object_new_uint64(s->created));
+	json_object_object_add(o, "exited", json_object_new_uint64(s->exited));
+	json_object_object_add(o, "live", json_object_new_uint64(s->live));
+	json_object_object_add(o, "live_at_start", json_object_new_uint64(s->live_at_start));
+	for (i = 0; i < WAIT_REASONS_MAX; i++) {
+		if (!s->parked_by_reason[i])
+			continue;
+		json_object_object_add(waits,
+				       reason_text(tr->t->minor, i, buf, sizeof(buf)),
+				       json_object_new_uint64(s->parked_by_reason[i]));
+	}
+	json_object_object_add(o, "wait_reasons", waits);
+	json_object_object_add(o, "oldest_age_s",
+			       s->live ? json_object_new_double(age / NS_PER_S) : NULL);
+	json_object_object_add(o, "oldest_age_is_lower_bound",
+			       json_object_new_boolean(s->live && lower));
+	return o;
+}
+
+struct json_object *report_capture_json(const struct report_ctx *r)
+{
+	const struct tracer *tr = r->tr;
+	struct json_object *doc = json_object_new_object();
+	struct json_object *totals = json_object_new_object();
+	struct json_object *probes = json_object_new_object();
+	struct json_object *sites = json_object_new_array();
+	struct collector_totals t;
+	const struct site **sorted;
+	size_t i, n;
+
+	collector_totals(tr->coll, &t);
+	json_object_object_add(doc, "pid", json_object_new_int(tr->t->pid));
+	json_object_object_add(doc, "exe", json_object_new_string(tr->t->exe_name));
+	json_object_object_add(doc, "go_version",
+			       json_object_new_string(gobin_go_version(tr->t->gb)));
+	json_object_object_add(doc, "duration_s", json_object_new_double(duration_s(r)));
+	json_object_object_add(doc, "target_exited",
+			       json_object_new_boolean(tr->target_exited));
+
+	json_object_object_add(totals, "created", json_object_new_uint64(t.created));
+	json_object_object_add(totals, "exited", json_object_new_uint64(t.exited));
+	json_object_object_add(totals, "live", json_object_new_uint64(t.live));
+	json_object_object_add(totals, "live_user", json_object_new_uint64(t.live_user));
+	json_object_object_add(totals, "live_at_start",
+			       json_object_new_uint64(t.live_at_start));
+	json_object_object_add(totals, "lost_events",
+			       json_object_new_uint64(r->stats[GS_STAT_LOST]));
+	json_object_object_add(totals, "exited_unattributed",
+			       json_object_new_uint64(t.exited_unattributed));
+	json_object_object_add(doc, "totals", totals);
+
+	json_object_object_add(probes, "create_hits",
+			       json_object_new_uint64(r->stats[GS_STAT_CREATE_HITS]));
+	json_object_object_add(probes, "park_hits",
+			       json_object_new_uint64(r->stats[GS_STAT_PARK_HITS]));
+	json_object_object_add(probes, "exit_hits",
+			       json_object_new_uint64(r->stats[GS_STAT_EXIT_HITS]));
+	json_object_object_add(probes, "read_faults",
+			       json_object_new_uint64(r->stats[GS_STAT_READ_FAULTS]));
+	json_object_object_add(probes, "duplicate_records",
+			       json_object_new_uint64(t.duplicate_records));
+	json_object_object_add(doc, "probes", probes);
+
+	sorted = collector_sorted_sites(tr->coll, &n);
+	for (i = 0; i < n; i++)
+		json_object_array_add(sites, site_json(r, sorted[i]));
+	free(sorted);
+	json_object_object_add(doc, "sites", sites);
+	return doc;
+}
+
+/* "dir/file.go:41": enough of the path to tell files apart in 80 columns. */
+static const char *short_file(const char *path)
+{
+	const char *last = strrchr(path, '/'), *p;
+
+	if (!last)
+		return path;
+	for (p = last - 1; p > path; p--)
+		if (*p == '/')
+			return p + 1;
+	return path;
+}
+
+static const char *main_reason(const struct report_ctx *r, const struct site *s,
+			       char *buf, size_t len)
+{
+	unsigned i, best = 0;
+	uint32_t max = 0;
+
+	for (i = 0; i < WAIT_REASONS_MAX; i++) {
+		if (s->parked_by_reason[i] > max) {
+			max = s->parked_by_reason[i];
+			best = i;
+		}
+	}
+	if (!max)
+		return "-";
+	return reason_text(r->tr->t->minor, best, buf, len);
+}
+
+void report_capture_text(FILE *f, const struct report_ctx *r)
+{
+	const struct tracer *tr = r->tr;
+	struct collector_totals t;
+	const struct site **sorted;
+	size_t i, n;
+	int rows = 0;
+
+	collector_totals(tr->coll, &t);
+	fprintf(f, "PID %d  %s  %s  %.1fs  live %" PRIu64 " (user %" PRIu64
+		")  created %" PRIu64 "  exited %" PRIu64 "  lost %" PRIu64 "%s\n",
+		tr->t->pid, tr->t->exe_name, gobin_go_version(tr->t->gb),
+		duration_s(r), t.live, t.live_user, t.created, t.exited,
+		r->stats[GS_STAT_LOST], tr->target_exited ? "  [target exited]" : "");
+	fprintf(f, "%7s %8s %8s %7s %-16s %s\n", "LIVE", "CREATED", "EXITED",
+		"OLDEST", "WAITING ON", "SITE (go statement)");
+	sorted = collector_sorted_sites(tr->coll, &n);
+	for (i = 0; i < n; i++) {
+		const struct site *s = sorted[i];
+		char age[16] = "-", reason[40], why[40];
+		bool lower;
+
+		if (s->info.system && !r->show_system)
+			continue;
+		if (r->max_rows && rows++ >= r->max_rows)
+			break;
+		if (s->live) {
+			format_age(age, sizeof(age),
+				   collector_oldest_age(tr->coll, s, r->now_ns, &lower));
+			if (lower)
+				snprintf(age + strlen(age), sizeof(age) - strlen(age), "+");
+		}
+		snprintf(reason, sizeof(reason), "%s", main_reason(r, s, why, sizeof(why)));
+		fprintf(f, "%7" PRIu64 " %8" PRIu64 " %8" PRIu64 " %7s %-16.16s %s:%d %s\n",
+			s->live, s->created, s->exited, age, reason,
+			short_file(s->info.file), s->info.line, s->info.function);
+	}
+	free(sorted);
+}
+
+static struct json_object *var_json(const struct gobin_var *v)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "addr", hex_pc(v->addr));
+	json_object_object_add(o, "source",
+			       json_object_new_string(gobin_source_name(v->src)));
+	return o;
+}
+
+static struct json_object *offsets_json(const struct go_offsets *o)
+{
+	struct json_object *j = json_object_new_object();
+
+	json_object_object_add(j, "source",
+			       json_object_new_string(gobin_source_name(o->src)));
+	json_object_object_add(j, "g.goid", json_object_new_int(o->g_goid));
+	json_object_object_add(j, "g.atomicstatus", json_object_new_int(o->g_atomicstatus));
+	json_object_object_add(j, "g.waitreason", json_object_new_int(o->g_waitreason));
+	json_object_object_add(j, "g.gopc", json_object_new_int(o->g_gopc));
+	json_object_object_add(j, "g.startpc", json_object_new_int(o->g_startpc));
+	json_object_object_add(j, "g.parentGoid", o->g_parent_goid == GO_NO_FIELD ?
+			       NULL : json_object_new_int(o->g_parent_goid));
+	json_object_object_add(j, "g.m", json_object_new_int(o->g_m));
+	json_object_object_add(j, "m.curg", json_object_new_int(o->m_curg));
+	return j;
+}
+
+struct json_object *report_info_json(const struct target *t)
+{
+	struct json_object *doc = json_object_new_object();
+	struct json_object *probes = json_object_new_array();
+	int i;
+
+	if (t->pid)
+		json_object_object_add(doc, "pid", json_object_new_int(t->pid));
+	json_object_object_add(doc, "exe", json_object_new_string(t->exe_name));
+	json_object_object_add(doc, "supported", json_object_new_boolean(t->supported));
+	if (!t->supported)
+		json_object_object_add(doc, "reason", json_object_new_string(t->unsupported));
+	if (!t->gb)
+		return doc;
+	json_object_object_add(doc, "go_version",
+			       json_object_new_string(gobin_go_version(t->gb)));
+	json_object_object_add(doc, "version_source", json_object_new_string(
+				       gobin_source_name(gobin_version_source(t->gb))));
+	json_object_object_add(doc, "pie", json_object_new_boolean(gobin_is_pie(t->gb)));
+	json_object_object_add(doc, "symbols", json_object_new_string(
+				       gobin_source_name(gobin_symbol_source(t->gb))));
+	json_object_object_add(doc, "dwarf", json_object_new_boolean(gobin_has_dwarf(t->gb)));
+	json_object_object_add(doc, "text_start", hex_pc(gobin_text_start(t->gb)));
+	if (t->off.src != GOBIN_SRC_NONE)
+		json_object_object_add(doc, "offsets", offsets_json(&t->off));
+	if (t->offsets_note[0])
+		json_object_object_add(doc, "offsets_note",
+				       json_object_new_string(t->offsets_note));
+	for (i = 0; i < t->plan.n; i++) {
+		const struct probe_point *p = &t->plan.points[i];
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "kind", json_object_new_string(probe_kind_name(p->kind)));
+		json_object_object_add(o, "function", json_object_new_string(p->function));
+		json_object_object_add(o, "addr", hex_pc(p->vaddr));
+		json_object_object_add(o, "file_offset", hex_pc(p->file_offset));
+		json_object_object_add(o, "instruction", json_object_new_string(p->insn));
+		json_object_array_add(probes, o);
+	}
+	json_object_object_add(doc, "probes", probes);
+	if (t->allglen.src != GOBIN_SRC_NONE) {
+		json_object_object_add(doc, "allglen", var_json(&t->allglen));
+		json_object_object_add(doc, "allgptr", var_json(&t->allgptr));
+	}
+	return doc;
+}
+
+void report_info_text(FILE *f, const struct target *t)
+{
+	int i;
+
+	fprintf(f, "%-12s %s\n", "exe:", t->exe_name);
+	if (t->pid)
+		fprintf(f, "%-12s %d\n", "pid:", t->pid);
+	if (t->gb) {
+		fprintf(f, "%-12s %s (from %s)\n", "go version:", gobin_go_version(t->gb),
+			gobin_source_name(gobin_version_source(t->gb)));
+		fprintf(f, "%-12s %s%s, symbols from %s\n", "binary:",
+			gobin_is_pie(t->gb) ? "PIE" : "static address",
+			gobin_has_dwarf(t->gb) ? ", DWARF" : ", no DWARF",
+			gobin_source_name(gobin_symbol_source(t->gb)));
+		if (t->off.src != GOBIN_SRC_NONE)
+			fprintf(f, "%-12s from %s (g.goid %u, g.gopc %u, g.startpc %u, "
+				"g.atomicstatus %u)\n", "offsets:",
+				gobin_source_name(t->off.src), t->off.g_goid,
+				t->off.g_gopc, t->off.g_startpc, t->off.g_atomicstatus);
+		if (t->offsets_note[0])
+			fprintf(f, "%-12s %s\n", "note:", t->offsets_note);
+		for (i = 0; i < t->plan.n; i++) {
+			const struct probe_point *p = &t->plan.points[i];
+
+			fprintf(f, "%-12s %-12s 0x%" PRIx64 " %s: %s\n", i ? "" : "probes:",
+				probe_kind_name(p->kind), p->vaddr, p->function, p->insn);
+		}
+		if (t->allglen.src != GOBIN_SRC_NONE)
+			fprintf(f, "%-12s allglen 0x%" PRIx64 ", allgptr 0x%" PRIx64
+				" (from %s)\n", "allgs:", t->allglen.addr, t->allgptr.addr,
+				gobin_source_name(t->allglen.src));
+	}
+	fprintf(f, "%-12s %s\n", "supported:", t->supported ? "yes" : t->unsupported);
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Walk runtime.allgs the way the runtime's own atomicAllG() does: allglen
+ * first, then allgptr.  The backing array only grows and old arrays stay
+ * valid, and g structs are never freed, so every read is of memory that
+ * stays mapped even while the target runs.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "snapshot.h"
+
+uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+bool go_status_alive(uint32_t status)
+{
+	switch (status & ~G_SCAN) {
+	case G_RUNNABLE:
+	case G_RUNNING:
+	case G_SYSCALL:
+	case G_WAITING:
+	case G_COPYSTACK:
+	case G_PREEMPTED:
+	case G_LEAKED:
+		return true;
+	default:
+		return false;	/* idle, dead, dead extra-M, unused values */
+	}
+}
+
+static uint64_t field_u64(const uint8_t *g, uint32_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, g + off, sizeof(v));
+	return v;
+}
+
+static uint32_t field_u32(const uint8_t *g, uint32_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, g + off, sizeof(v));
+	return v;
+}
+
+/* How many bytes of each g we need: up to the last field we read. */
+static size_t g_read_size(const struct go_offsets *o)
+{
+	uint32_t fields[] = { o->g_goid + 8, o->g_gopc + 8, o->g_startpc + 8,
+			      o->g_atomicstatus + 4, o->g_waitreason + 1,
+			      o->g_waitsince + 8,
+			      o->g_parent_goid == GO_NO_FIELD ? 0 : o->g_parent_goid + 8 };
+	size_t i, max = 0;
+
+	for (i = 0; i < sizeof(fields) / sizeof(*fields); i++)
+		if (fields[i] > max)
+			max = fields[i];
+	return max;
+}
+
+static void decode_g(const struct go_offsets *o, uint64_t addr,
+		     const uint8_t *raw, struct snap_g *g)
+{
+	g->addr = addr;
+	g->goid = field_u64(raw, o->g_goid);
+	g->gopc = field_u64(raw, o->g_gopc);
+	g->startpc = field_u64(raw, o->g_startpc);
+	g->parent_goid = o->g_parent_goid == GO_NO_FIELD ? 0 :
+			 field_u64(raw, o->g_parent_goid);
+	g->waitsince = (int64_t)field_u64(raw, o->g_waitsince);
+	g->status = field_u32(raw, o->g_atomicstatus) & ~G_SCAN;
+	g->waitreason = raw[o->g_waitreason];
+}
+
+int snapshot_read(const struct snapshot_source *src, struct snapshot *out,
+		  char *err, size_t errlen)
+{
+	const struct go_offsets *o = src->off;
+	uint64_t allglen = 0, allgptr = 0, *gptrs = NULL;
+	size_t gsize = g_read_size(o), i;
+	uint8_t *raw = NULL, *ok = NULL;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	out->started_ns = monotonic_ns();
+	ret = procmem_read(src->mem, src->allglen_addr, &allglen, sizeof(allglen));
+	if (!ret)
+		ret = procmem_read(src->mem, src->allgptr_addr, &allgptr, sizeof(allgptr));
+	if (ret) {
+		snprintf(err, errlen, "cannot read runtime.allglen/allgptr at 0x%lx: %s",
+			 (unsigned long)src->allglen_addr, strerror(-ret));
+		return ret;
+	}
+	if (allglen > SNAPSHOT_MAX_GS || (allglen && !allgptr)) {
+		snprintf(err, errlen, "implausible runtime.allglen %lu (allgptr 0x%lx): "
+			 "wrong offsets or not a Go process",
+			 (unsigned long)allglen, (unsigned long)allgptr);
+		return -EINVAL;
+	}
+	out->allglen = allglen;
+	if (!allglen)
+		goto done;
+
+	gptrs = calloc(allglen, sizeof(*gptrs));
+	raw = malloc(allglen * gsize);
+	ok = calloc(allglen, 1);
+	out->gs = calloc(allglen, sizeof(*out->gs));
+	if (!gptrs || !raw || !ok || !out->gs) {
+		snprintf(err, errlen, "out of memory for %lu goroutines",
+			 (unsigned long)allglen);
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	ret = procmem_read(src->mem, allgptr, gptrs, allglen * sizeof(*gptrs));
+	if (ret) {
+		snprintf(err, errlen, "cannot read the allgs array at 0x%lx: %s",
+			 (unsigned long)allgptr, strerror(-ret));
+		goto err_free;
+	}
+	procmem_readv(src->mem, gptrs, gsize, raw, allglen, ok);
+	for (i = 0; i < allglen; i++) {
+		struct snap_g *g = &out->gs[out->n];
+
+		if (!ok[i]) {
+			out->unreadable++;
+			continue;
+		}
+		decode_g(o, gptrs[i], raw + i * gsize, g);
+		if (go_status_alive(g->status))
+			out->n++;
+	}
+done:
+	out->finished_ns = monotonic_ns();
+	free(gptrs);
+	free(raw);
+	free(ok);
+	return 0;
+
+err_free:
+	free(gptrs);
+	free(raw);
+	free(ok);
+	snapshot_free(out);
+	return ret;
+}
+
+void snapshot_free(struct snapshot *s)
+{
+	free(s->gs);
+	s->gs = NULL;
+	s->n = 0;
+}
