@@ -17,8 +17,9 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 PKGS := libbpf libelf libdw capstone json-c zlib ncursesw
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Lazy (=): evaluated after tools/install-deps.sh ran on a fresh machine.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 SANITIZE ?=
 ifneq ($(SANITIZE),)
@@ -29,7 +30,7 @@ CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation \
 	-Iinclude -I$(OUTPUT) $(PKG_CFLAGS) $(SAN_FLAGS) -MMD -MP
 override LDFLAGS += $(SAN_FLAGS)
-LDLIBS := $(PKG_LIBS) -lm -lpthread
+LDLIBS = $(PKG_LIBS) -lm -lpthread
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) \
 	-Ivmlinux/$(ARCH) -Iinclude -I$(OUTPUT) -Wall -MMD -MP
@@ -49,7 +50,13 @@ all: gostray
 $(OUTPUT) $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/gostray.bpf.o: bpf/gostray.bpf.c | $(OUTPUT)
+# Debian packages, installed once per build folder when missing.
+DEPS_STAMP := $(OUTPUT)/.deps-installed
+$(DEPS_STAMP): tools/install-deps.sh | $(OUTPUT)
+	$(Q)tools/install-deps.sh
+	$(Q)touch $@
+
+$(OUTPUT)/gostray.bpf.o: bpf/gostray.bpf.c | $(OUTPUT) $(DEPS_STAMP)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -80,7 +87,7 @@ $(OUTPUT)/tests/test_%: $(OUTPUT)/tests/test_%.o $(OUTPUT)/libgostray.a
 
 # Go programs the tests run against, built with every toolchain in
 # GO_VERSIONS and in every variant (static/PIE/cgo, stripped or not).
-fixtures:
+fixtures: | $(DEPS_STAMP)
 	$(Q)tests/build-go.sh $(OUTPUT)/go "$(GO_VERSIONS)" tests/fixtures/hello tests/zoo demo/leakyservice
 
 unit-test: $(UNIT_BINS) fixtures

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install what gostray needs to build and test, all from Debian, only what
+# is missing.  Idempotent; `make` runs it once per build folder.
+set -euo pipefail
+
+packages=(
+	make gcc pkg-config clang llvm bpftool
+	libbpf-dev libelf-dev libdw-dev zlib1g-dev
+	libcapstone-dev libjson-c-dev libncurses-dev uthash-dev
+	libcmocka-dev golang-go python3 binutils
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if [[ $(id -u) -ne 0 ]]; then
+	echo "gostray: missing Debian packages: ${missing[*]} (run as root to install them)" >&2
+	exit 1
+fi
+echo "gostray: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
