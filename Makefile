@@ -91,7 +91,7 @@ fixtures: | $(DEPS_STAMP)
 	$(Q)tests/build-go.sh $(OUTPUT)/go "$(GO_VERSIONS)" tests/fixtures/hello tests/zoo demo/leakyservice
 
 unit-test: $(UNIT_BINS) fixtures
-	$(Q)tests/run-unit.sh $(OUTPUT) $(UNIT_BINS)
+	$(Q)tests/run-unit.sh $(OUTPUT) "$(GO_VERSIONS)" $(UNIT_BINS)
 
 integration-test: gostray fixtures
 	$(Q)python3 tests/integration/run.py --gostray ./gostray --go-bins $(OUTPUT)/go --versions "$(GO_VERSIONS)"

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Run every unit test binary; fail unless each one reports success.
-#   tests/run-unit.sh OUTPUT TESTBIN...
+#   tests/run-unit.sh OUTPUT "GO VERSIONS" TESTBIN...
 set -u
 out=$1; shift
+export GOSTRAY_GO_VERSIONS=$1; shift
 export GOSTRAY_FIXTURES=$out/go
 failed=0
+[[ $# -gt 0 ]] || { echo "FAIL no unit tests"; exit 1; }
 for t in "$@"; do
 	if "$t"; then
 		echo "PASS $(basename "$t")"
