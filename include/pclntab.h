@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * pclntab: Go's function table (runtime.pcHeader and what follows), read
+ * from a byte buffer.  Formats: Go 1.16-1.17 (magic 0xfffffffa), 1.18-1.19
+ * (0xfffffff0) and 1.20+ (0xfffffff1); 64-bit, little-endian.
+ * See go-runtime.md section 5.
+ *
+ * Every offset read from the table is checked against the buffer size:
+ * a corrupted table yields errors, never an out-of-bounds read.
+ */
+#ifndef GOSTRAY_PCLNTAB_H
+#define GOSTRAY_PCLNTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PCLN_MAGIC_116 0xfffffffaU
+#define PCLN_MAGIC_118 0xfffffff0U
+#define PCLN_MAGIC_120 0xfffffff1U
+
+/* Size of the 64-bit pcHeader up to and including pclnOffset (1.18+). */
+#define PCLN_HEADER_MAX 72
+
+struct pclntab {
+	const uint8_t *data;	/* starts at the pcHeader */
+	size_t size;		/* bytes available from data */
+	uint64_t vaddr;		/* link-time vaddr of the pcHeader */
+	uint32_t magic;
+	uint8_t quantum;	/* minLC: 1 on amd64 */
+	uint64_t nfunc;
+	uint64_t header_text_start;	/* pcHeader.textStart; 0 in 1.16/1.17 and 1.26+ */
+	uint64_t text_start;	/* moduledata.text, set by the caller (1.18+) */
+	uint64_t funcname_off, cu_off, filetab_off, pctab_off, pcln_off;
+};
+
+struct pcln_func {
+	uint64_t entry;
+	uint64_t end;		/* next function's entry */
+	const char *name;	/* points into the table */
+	uint8_t funcid;		/* 0 = normal; wrappers and runtime asm differ */
+	size_t index;		/* position in functab */
+};
+
+/* True when p (len bytes) starts with a pcHeader this parser understands:
+ * a known magic, two zero pad bytes, quantum 1/2/4, pointer size 8. */
+bool pclntab_header_valid(const uint8_t *p, size_t len);
+
+/* Parse the header at data; err gets a one-line reason on failure. */
+int pclntab_parse(struct pclntab *t, const uint8_t *data, size_t size, uint64_t vaddr,
+		  char *err, size_t errlen);
+
+/* Whether entries are offsets from text_start (1.18+) and so need it. */
+bool pclntab_needs_text_start(const struct pclntab *t);
+
+/* The vaddr moduledata.funcnametab points to, to confirm a moduledata. */
+uint64_t pclntab_funcnametab_vaddr(const struct pclntab *t);
+
+/* Function number i (0 <= i < nfunc) of functab. */
+int pclntab_func(const struct pclntab *t, size_t i, struct pcln_func *out);
+
+/* The function containing pc; -ENOENT outside the Go text. */
+int pclntab_func_at(const struct pclntab *t, uint64_t pc, struct pcln_func *out);
+
+/* Source position of pc inside fn (the runtime's pcvalue algorithm). */
+int pclntab_source(const struct pclntab *t, const struct pcln_func *fn, uint64_t pc,
+		   const char **file, int *line);
+
+#endif /* GOSTRAY_PCLNTAB_H */
