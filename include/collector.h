@@ -75,6 +75,7 @@ struct collector_totals {
 	uint64_t exited_unattributed;	/* exits of goroutines born before the
 					 * baseline was read and gone before it */
 	uint64_t duplicate_records;	/* idempotence at work (probe re-fired) */
+	uint64_t baseline_phantoms;	/* dropped, see collector_apply_snapshot() */
 };
 
 struct collector;
@@ -86,8 +87,13 @@ void collector_on_record(struct collector *c, const struct gs_record *r);
 /* Step 3 above; attach_ns is when the probes went live. */
 void collector_merge_baseline(struct collector *c, const struct snapshot *s,
 			      uint64_t attach_ns);
-/* Replace every site's parked_by_reason with what snapshot s shows. */
-void collector_apply_wait_snapshot(struct collector *c, const struct snapshot *s);
+/*
+ * A snapshot read after the merge, with every record up to its end already
+ * fed: replaces each site's parked_by_reason with what s shows, and drops
+ * baseline goroutines s no longer shows although no exit was recorded
+ * (phantoms of the racy attach snapshot, see collector.c).
+ */
+void collector_apply_snapshot(struct collector *c, const struct snapshot *s);
 
 void collector_totals(const struct collector *c, struct collector_totals *t);
 

@@ -20,6 +20,7 @@ struct gor {
 	uint64_t parked_ns;
 	int last_reason;
 	bool from_baseline;
+	uint32_t seen_gen;		/* last snapshot generation that showed it */
 	UT_hash_handle hh;
 	struct gor *prev, *next;	/* the site's live_list */
 };
@@ -37,6 +38,8 @@ struct collector {
 	struct gor *gors;		/* live goroutines by goid */
 	struct tombstone *tombstones;
 	bool merged;
+	uint32_t snapshot_gen;
+	uint64_t phantoms;
 	uint64_t exited_unattributed;
 	uint64_t duplicates;
 };
@@ -297,11 +300,32 @@ void collector_merge_baseline(struct collector *c, const struct snapshot *s,
 	free(items);
 }
 
-void collector_apply_wait_snapshot(struct collector *c, const struct snapshot *s)
+/*
+ * A baseline goroutine that a later snapshot no longer shows, and whose exit
+ * no record reported, never existed: in Go <= 1.23 newproc1 marks a reused g
+ * runnable before it writes the new goid, so the racy attach snapshot can
+ * read a dead goroutine's goid as alive.  Exits of real baseline goroutines
+ * are always recorded (the probes went live before the snapshot).
+ */
+static void drop_baseline_phantoms(struct collector *c)
+{
+	struct gor *g, *tmp;
+
+	HASH_ITER(hh, c->gors, g, tmp) {
+		if (!g->from_baseline || g->seen_gen == c->snapshot_gen)
+			continue;
+		g->site->live_at_start--;
+		c->phantoms++;
+		gor_remove(c, g);
+	}
+}
+
+void collector_apply_snapshot(struct collector *c, const struct snapshot *s)
 {
 	struct site *site, *tmp;
 	size_t i;
 
+	c->snapshot_gen++;
 	HASH_ITER(hh, c->sites, site, tmp) {
 		memset(site->parked_by_reason, 0, sizeof(site->parked_by_reason));
 		site->have_parked = true;
@@ -310,6 +334,8 @@ void collector_apply_wait_snapshot(struct collector *c, const struct snapshot *s
 		const struct snap_g *sg = &s->gs[i];
 		struct gor *g = gor_find(c, sg->goid);
 
+		if (g)
+			g->seen_gen = c->snapshot_gen;
 		if (sg->status != G_WAITING && sg->status != G_LEAKED)
 			continue;
 		if (g)
@@ -318,6 +344,9 @@ void collector_apply_wait_snapshot(struct collector *c, const struct snapshot *s
 		if (site)
 			site->parked_by_reason[sg->waitreason]++;
 	}
+	/* A slot we could not read may hold a real goroutine. */
+	if (c->merged && !s->unreadable)
+		drop_baseline_phantoms(c);
 }
 
 void collector_totals(const struct collector *c, struct collector_totals *t)
@@ -334,6 +363,7 @@ void collector_totals(const struct collector *c, struct collector_totals *t)
 			t->live_user += s->live;
 	}
 	t->exited_unattributed = c->exited_unattributed;
+	t->baseline_phantoms = c->phantoms;
 	t->duplicate_records = c->duplicates;
 }
 

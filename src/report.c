@@ -131,6 +131,8 @@ struct json_object *report_capture_json(const struct report_ctx *r)
 			       json_object_new_uint64(r->stats[GS_STAT_READ_FAULTS]));
 	json_object_object_add(probes, "duplicate_records",
 			       json_object_new_uint64(t.duplicate_records));
+	json_object_object_add(probes, "baseline_phantoms",
+			       json_object_new_uint64(t.baseline_phantoms));
 	json_object_object_add(doc, "probes", probes);
 
 	sorted = collector_sorted_sites(tr->coll, &n);

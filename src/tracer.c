@@ -60,32 +60,55 @@ static void set_bpf_offsets(struct gostray_bpf *skel, const struct go_offsets *o
 	b->m_curg = o->m_curg;
 }
 
+/*
+ * Exit probes go live before creation probes: a goroutine whose creation we
+ * record must also have its exit recorded, even if it lives only for the
+ * few milliseconds an attach takes.
+ */
+static const enum probe_kind attach_order[] = {
+	PROBE_EXIT_GDESTROY, PROBE_EXIT_GOEXIT0, PROBE_PARK,
+	PROBE_CREATE_NEWPROC1_RET, PROBE_CREATE_RUNQPUT,
+};
+
+static int attach_point(struct tracer *tr, const struct probe_point *p,
+			char *err, size_t errlen)
+{
+	struct bpf_program *prog = program_for(tr->skel, p->kind);
+	struct bpf_link *link;
+
+	/* With a pid the kernel plants the breakpoint only in this process's
+	 * memory: other users of the binary never trap. */
+	link = bpf_program__attach_uprobe(prog, false, tr->t->pid, tr->t->exe,
+					  p->file_offset);
+	if (!link) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot attach the %s probe in %s at file "
+			 "offset 0x%lx: %s", probe_kind_name(p->kind), p->function,
+			 (unsigned long)p->file_offset, strerror(e));
+		return -e;
+	}
+	tr->links[tr->nlinks++] = link;
+	return 0;
+}
+
 static int attach_probes(struct tracer *tr, const struct tracer_opts *o,
 			 char *err, size_t errlen)
 {
 	const struct probe_plan *plan = &tr->t->plan;
-	int i;
+	size_t k;
+	int i, ret;
 
-	for (i = 0; i < plan->n; i++) {
-		const struct probe_point *p = &plan->points[i];
-		struct bpf_program *prog = program_for(tr->skel, p->kind);
-		struct bpf_link *link;
-
-		if (p->kind == PROBE_PARK && !o->park)
+	for (k = 0; k < sizeof(attach_order) / sizeof(*attach_order); k++) {
+		if (attach_order[k] == PROBE_PARK && !o->park)
 			continue;
-		/* With a pid the kernel plants the breakpoint only in this
-		 * process's memory: other users of the binary never trap. */
-		link = bpf_program__attach_uprobe(prog, false, tr->t->pid,
-						  tr->t->exe, p->file_offset);
-		if (!link) {
-			int e = errno;
-
-			snprintf(err, errlen, "cannot attach the %s probe in %s at "
-				 "file offset 0x%lx: %s", probe_kind_name(p->kind),
-				 p->function, (unsigned long)p->file_offset, strerror(e));
-			return -e;
+		for (i = 0; i < plan->n; i++) {
+			if (plan->points[i].kind != attach_order[k])
+				continue;
+			ret = attach_point(tr, &plan->points[i], err, errlen);
+			if (ret)
+				return ret;
 		}
-		tr->links[tr->nlinks++] = link;
 	}
 	return 0;
 }
@@ -181,10 +204,12 @@ int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *
 	/* Records produced while the snapshot was read go in first. */
 	ring_buffer__consume(tr->rb);
 	collector_merge_baseline(tr->coll, &base, tr->attach_ns);
-	collector_apply_wait_snapshot(tr->coll, &base);
+	collector_apply_snapshot(tr->coll, &base);
 	tr->baseline_live = base.n;
-	tr->baseline_ns = monotonic_ns();
 	snapshot_free(&base);
+	/* A second look drops goroutines the first read saw half-made. */
+	tracer_refresh_waits(tr);
+	tr->baseline_ns = monotonic_ns();
 	return 0;
 
 err_detach:
@@ -245,7 +270,7 @@ int tracer_refresh_waits(struct tracer *tr)
 		return ret;
 	/* Records up to the end of the snapshot, so both agree. */
 	ring_buffer__consume(tr->rb);
-	collector_apply_wait_snapshot(tr->coll, &s);
+	collector_apply_snapshot(tr->coll, &s);
 	snapshot_free(&s);
 	return 0;
 }
