@@ -129,9 +129,13 @@ int target_open(struct target *t, const char *arg, char *err, size_t errlen)
 
 	ret = gobin_open(t->exe, &t->gb, why, sizeof(why));
 	if (ret) {
+		const char *detail = why;
+
+		if (!strncmp(detail, "not a Go binary: ", 17))
+			detail += 17;
 		if (t->pid)
-			snprintf(err, errlen, "PID %d (%s) is not a Go program we can "
-				 "trace: %s", t->pid, t->exe_name, why);
+			snprintf(err, errlen, "PID %d (%s) is not a Go program: %s",
+				 t->pid, t->exe_name, detail);
 		else
 			snprintf(err, errlen, "%s: %s", t->exe_name, why);
 		return ret;
