@@ -32,6 +32,13 @@ struct pclntab {
 	uint64_t header_text_start;	/* pcHeader.textStart; 0 in 1.16/1.17 and 1.26+ */
 	uint64_t text_start;	/* moduledata.text, set by the caller (1.18+) */
 	uint64_t funcname_off, cu_off, filetab_off, pctab_off, pcln_off;
+	/*
+	 * Optional: the address-sized word at vaddr as relocated at load time
+	 * (0 on success).  Go 1.16/1.17 functab entries are absolute
+	 * addresses, which a PIE may hold only in relocations.
+	 */
+	int (*read_addr)(const void *ctx, uint64_t vaddr, uint64_t *val);
+	const void *read_addr_ctx;
 };
 
 struct pcln_func {
@@ -55,6 +62,10 @@ bool pclntab_needs_text_start(const struct pclntab *t);
 
 /* The vaddr moduledata.funcnametab points to, to confirm a moduledata. */
 uint64_t pclntab_funcnametab_vaddr(const struct pclntab *t);
+
+/* Entry PC of functab slot i (0 <= i <= nfunc; slot nfunc is the end of
+ * the last function), with t->text_start as the text base. */
+uint64_t pclntab_entry(const struct pclntab *t, size_t i);
 
 /* Function number i (0 <= i < nfunc) of functab. */
 int pclntab_func(const struct pclntab *t, size_t i, struct pcln_func *out);

@@ -28,19 +28,13 @@ struct moduledata_query {
 	uint64_t text;
 };
 
-/* First function's entry if text started at text. */
+/* First function's entry if the text started at text. */
 static uint64_t first_entry(const struct pclntab *t, uint64_t text)
 {
-	uint32_t off;
+	struct pclntab with_text = *t;
 
-	if (!pclntab_needs_text_start(t)) {
-		uint64_t entry;
-
-		memcpy(&entry, t->data + t->pcln_off, sizeof(entry));
-		return entry;
-	}
-	memcpy(&off, t->data + t->pcln_off, sizeof(off));
-	return text + off;
+	with_text.text_start = text;
+	return pclntab_entry(&with_text, 0);
 }
 
 static int match_moduledata(uint64_t where, void *ctx)
@@ -103,17 +97,34 @@ static int set_text_start(const struct elfimage *img, struct pclntab *t,
 	return -ENOENT;
 }
 
+static int read_relocated(const void *img, uint64_t vaddr, uint64_t *val)
+{
+	return elfimage_read_ptr(img, vaddr, val);
+}
+
+/* pclntab_parse, plus relocated reads of Go 1.16/1.17's absolute entries
+ * in a PIE. */
+static int parse_at(const struct elfimage *img, uint64_t vaddr, size_t size,
+		    struct pclntab *t, char *err, size_t errlen)
+{
+	int ret = pclntab_parse(t, elfimage_at(img, vaddr, size), size, vaddr, err, errlen);
+
+	if (!ret && img->nrelatives) {
+		t->read_addr = read_relocated;
+		t->read_addr_ctx = img;
+	}
+	return ret;
+}
+
 static int parse_section(const struct elfimage *img, const struct elf_region *sec,
 			 struct pclntab *t, char *err, size_t errlen)
 {
-	const uint8_t *data = elfimage_at(img, sec->vaddr, sec->filesz);
-
-	if (!data) {
+	if (!elfimage_at(img, sec->vaddr, sec->filesz)) {
 		snprintf(err, errlen, "pclntab section at 0x%llx lies outside the file",
 			 (unsigned long long)sec->vaddr);
 		return -EINVAL;
 	}
-	return pclntab_parse(t, data, sec->filesz, sec->vaddr, err, errlen);
+	return parse_at(img, sec->vaddr, sec->filesz, t, err, errlen);
 }
 
 /* A candidate header found by scanning: usable only if it parses. */
@@ -123,8 +134,7 @@ static int try_candidate(const struct elfimage *img, uint64_t va, struct pclntab
 	char ignored[128];
 	uint64_t text;
 
-	if (pclntab_parse(t, elfimage_at(img, va, elfimage_avail(img, va)),
-			  elfimage_avail(img, va), va, ignored, sizeof(ignored)))
+	if (parse_at(img, va, elfimage_avail(img, va), t, ignored, sizeof(ignored)))
 		return -EINVAL;
 	if (need_moduledata)
 		return find_moduledata(img, t, moduledata, &text);

@@ -137,17 +137,20 @@ uint64_t pclntab_funcnametab_vaddr(const struct pclntab *t)
 	return t->vaddr + t->funcname_off;
 }
 
-/* Entry PC of functab slot i; slot nfunc holds the end of the last one. */
-static uint64_t entry_of(const struct pclntab *t, size_t i)
+uint64_t pclntab_entry(const struct pclntab *t, size_t i)
 {
-	const uint8_t *slot;
+	uint64_t off;
 
 	if (t->magic == PCLN_MAGIC_116) {
-		slot = t->data + t->pcln_off + i * 16;
-		return get_u64(slot);
+		uint64_t entry;
+
+		off = t->pcln_off + i * 16;
+		if (t->read_addr && !t->read_addr(t->read_addr_ctx, t->vaddr + off, &entry))
+			return entry;
+		return get_u64(t->data + off);
 	}
-	slot = t->data + t->pcln_off + i * 8;
-	return t->text_start + get_u32(slot);
+	off = t->pcln_off + i * 8;
+	return t->text_start + get_u32(t->data + off);
 }
 
 static uint64_t funcoff_of(const struct pclntab *t, size_t i)
@@ -182,8 +185,8 @@ int pclntab_func(const struct pclntab *t, size_t i, struct pcln_func *out)
 	out->name = cstring_at(t, t->funcname_off + (uint64_t)nameoff);
 	if (!out->name)
 		return -EINVAL;
-	out->entry = entry_of(t, i);
-	out->end = entry_of(t, i + 1);
+	out->entry = pclntab_entry(t, i);
+	out->end = pclntab_entry(t, i + 1);
 	out->funcid = t->data[fo + l->funcid];
 	out->index = i;
 	return out->end > out->entry ? 0 : -EINVAL;
@@ -193,13 +196,13 @@ int pclntab_func_at(const struct pclntab *t, uint64_t pc, struct pcln_func *out)
 {
 	size_t lo = 0, hi = t->nfunc;
 
-	if (pc < entry_of(t, 0) || pc >= entry_of(t, t->nfunc))
+	if (pc < pclntab_entry(t, 0) || pc >= pclntab_entry(t, t->nfunc))
 		return -ENOENT;
 	/* last slot whose entry <= pc */
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (entry_of(t, mid) <= pc)
+		if (pclntab_entry(t, mid) <= pc)
 			lo = mid;
 		else
 			hi = mid;

@@ -590,6 +590,13 @@ static void check_variant_pair(const char *ver, const char *variant)
 	check_against_symtab(path, &full);
 	assert_int_equal(stripped.var_src, GOBIN_SRC_DISASM);
 	assert_same_facts(&full, &stripped);
+	if (!strcmp(variant, "cgo")) {
+		uint64_t text_section;
+
+		/* C start-up code comes first: .text is not the Go text */
+		section_offset(path, ".text", &text_section);
+		assert_true(full.text_start > text_section);
+	}
 	check_damaged_copies(stripped_path, version, minor, &stripped);
 }
 
@@ -653,6 +660,51 @@ static void test_buildinfo_pointer_format(void **state)
 	gb = open_ok(path);
 	assert_int_not_equal(gobin_version_source(gb), GOBIN_SRC_BUILDINFO);
 	gobin_close(gb);
+}
+
+static uint64_t text_start_of(const char *path)
+{
+	struct gobin *gb = open_ok(path);
+	uint64_t text = gobin_text_start(gb);
+	struct gobin_func fn;
+
+	assert_int_equal(gobin_find_func(gb, "main.drain", &fn), 0);
+	assert_hello_pos(gb, fn.entry, "main.drain", HELLO_DRAIN_LINE);
+	gobin_close(gb);
+	return text;
+}
+
+/*
+ * Go 1.26 writes 0 into pcHeader.textStart: moduledata.text must do.
+ * Without a recognisable moduledata, pcHeader.textStart (1.18-1.25) is
+ * the fallback; without either, opening fails and says why.
+ */
+static void test_text_start_sources(void **state)
+{
+	static const uint64_t zero;
+	char orig[PATH_MAX], path[PATH_MAX];
+	uint64_t want, pcln_off, moduledata_off;
+	struct gobin *gb;
+
+	fixture_path(orig, sizeof(orig), "1.19", "static", false);
+	want = symbol_value(orig, "runtime.text");
+	pcln_off = section_offset(orig, ".gopclntab", NULL);
+	gb = open_ok(orig);
+	assert_int_equal(gobin_vaddr_to_offset(gb, symbol_value(orig, "runtime.firstmoduledata"),
+					       &moduledata_off), 0);
+	gobin_close(gb);
+	tmp_path(path, sizeof(path), "textstart");
+
+	copy_file(orig, path, SIZE_MAX);
+	patch_file(path, pcln_off + 24, &zero, 8);
+	assert_int_equal(text_start_of(path), want);
+
+	copy_file(orig, path, SIZE_MAX);
+	patch_file(path, moduledata_off, &zero, 8);
+	assert_int_equal(text_start_of(path), want);
+
+	patch_file(path, pcln_off + 24, &zero, 8);
+	expect_open_error(path, "cannot find the Go text start");
 }
 
 static void test_not_go_binaries(void **state)
@@ -832,6 +884,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixtures_every_version),
 		cmocka_unit_test(test_buildinfo_pointer_format),
+		cmocka_unit_test(test_text_start_sources),
 		cmocka_unit_test(test_not_go_binaries),
 		cmocka_unit_test(test_unsupported_pclntab),
 		cmocka_unit_test(test_truncated),
