@@ -81,19 +81,23 @@ static int header_text_start(const struct elfimage *img, const struct pclntab *t
 	return 0;
 }
 
-static int set_text_start(const struct elfimage *img, struct pclntab *t,
-			  uint64_t *moduledata, char *err, size_t errlen)
+enum text_source { TEXT_FROM_MODULEDATA, TEXT_FROM_HEADER };
+
+/* Set t->text_start; returns where it came from, or -ENOENT. */
+static int resolve_text_start(const struct elfimage *img, struct pclntab *t,
+			      uint64_t *moduledata)
 {
 	uint64_t text;
 
 	*moduledata = 0;
-	if (!find_moduledata(img, t, moduledata, &text) ||
-	    !header_text_start(img, t, &text)) {
+	if (!find_moduledata(img, t, moduledata, &text)) {
 		t->text_start = text;
-		return 0;
+		return TEXT_FROM_MODULEDATA;
 	}
-	snprintf(err, errlen, "cannot find the Go text start: no runtime.firstmoduledata "
-		 "points to the pclntab at 0x%llx", (unsigned long long)t->vaddr);
+	if (!header_text_start(img, t, &text)) {
+		t->text_start = text;
+		return TEXT_FROM_HEADER;
+	}
 	return -ENOENT;
 }
 
@@ -127,18 +131,20 @@ static int parse_section(const struct elfimage *img, const struct elf_region *se
 	return parse_at(img, sec->vaddr, sec->filesz, t, err, errlen);
 }
 
-/* A candidate header found by scanning: usable only if it parses. */
+/* A header found by scanning: usable if it parses and its text start is
+ * known (from a moduledata only, when need_moduledata). */
 static int try_candidate(const struct elfimage *img, uint64_t va, struct pclntab *t,
 			 uint64_t *moduledata, bool need_moduledata)
 {
 	char ignored[128];
-	uint64_t text;
+	int src;
 
 	if (parse_at(img, va, elfimage_avail(img, va), t, ignored, sizeof(ignored)))
 		return -EINVAL;
-	if (need_moduledata)
-		return find_moduledata(img, t, moduledata, &text);
-	return set_text_start(img, t, moduledata, ignored, sizeof(ignored));
+	src = resolve_text_start(img, t, moduledata);
+	if (src < 0 || (need_moduledata && src != TEXT_FROM_MODULEDATA))
+		return -ENOENT;
+	return 0;
 }
 
 static int scan_segments(const struct elfimage *img, bool writable, struct pclntab *t,
@@ -197,13 +203,17 @@ int gomodule_load_pclntab(const struct elfimage *img, struct pclntab *t,
 		ret = parse_section(img, &sec, t, err, errlen);
 		if (ret)
 			return ret;
-		return set_text_start(img, t, moduledata, err, errlen);
+		if (resolve_text_start(img, t, moduledata) < 0) {
+			snprintf(err, errlen, "cannot find the Go text start: no "
+				 "runtime.firstmoduledata points to the pclntab at 0x%llx",
+				 (unsigned long long)t->vaddr);
+			return -ENOENT;
+		}
+		return 0;
 	}
 	if (scan_for_pclntab(img, t, moduledata)) {
 		snprintf(err, errlen, "not a Go binary: no Go pclntab found");
 		return -ENOENT;
 	}
-	if (!*moduledata)	/* the second pass found it; text_start is set */
-		return 0;
-	return set_text_start(img, t, moduledata, err, errlen);
+	return 0;
 }
