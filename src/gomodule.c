@@ -20,6 +20,8 @@
 #define MODULEDATA_FUNCNAMETAB 8
 #define MODULEDATA_MINPC 160
 #define MODULEDATA_TEXT 176
+/* pcHeader.textStart (Go 1.18+; 0 from 1.26) */
+#define PCHEADER_TEXT_START 24
 
 struct moduledata_query {
 	const struct elfimage *img;
@@ -76,7 +78,7 @@ static int header_text_start(const struct elfimage *img, const struct pclntab *t
 		*text = 0;
 		return 0;
 	}
-	if (elfimage_read_ptr(img, t->vaddr + 24, text) || !*text)
+	if (elfimage_read_ptr(img, t->vaddr + PCHEADER_TEXT_START, text) || !*text)
 		return -ENOENT;
 	return 0;
 }
