@@ -13,13 +13,15 @@
 #   pie-stripped
 #   cgo              CGO_ENABLED=1, external link, dynamically linked
 #   cgo-stripped
+#   extpie           CGO_ENABLED=1, external link, PIE (Debian's dockerd shape)
+#   extpie-stripped
 # A binary newer than every source file of its package is not rebuilt.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=$1; shift
 versions=$1; shift
 
-variants="static static-stripped pie pie-stripped cgo cgo-stripped"
+variants="static static-stripped pie pie-stripped cgo cgo-stripped extpie extpie-stripped"
 
 build_one() { # go pkgdir dest variant
 	local go=$1 pkg=$2 dest=$3 variant=$4
@@ -28,16 +30,13 @@ build_one() { # go pkgdir dest variant
 	case $variant in
 	static*) env+=(CGO_ENABLED=0) ;;
 	pie*) env+=(CGO_ENABLED=0); args+=(-buildmode=pie) ;;
-	cgo*) env+=(CGO_ENABLED=1); args+=(-ldflags=-linkmode=external) ;;
+	cgo*) env+=(CGO_ENABLED=1) ;;
+	extpie*) env+=(CGO_ENABLED=1); args+=(-buildmode=pie) ;;
 	esac
-	case $variant in
-	*-stripped)
-		if [[ $variant == cgo* ]]; then
-			args=(-ldflags="-linkmode=external -s -w")
-		else
-			args+=(-ldflags="-s -w")
-		fi ;;
-	esac
+	local ldflags=""
+	case $variant in cgo*|extpie*) ldflags="-linkmode=external" ;; esac
+	case $variant in *-stripped) ldflags="$ldflags -s -w" ;; esac
+	[[ -n $ldflags ]] && args+=(-ldflags="${ldflags# }")
 	(cd "$pkg" && env "${env[@]}" "$go" build "${args[@]}" -o "$dest" .)
 }
 
