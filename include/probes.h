@@ -44,7 +44,8 @@ int probes_plan(const struct gobin *gb, int minor, struct probe_plan *plan,
 		char *err, size_t errlen);
 
 /* The conditional branch of the stack-check prologue of fn (the JBE after
- * CMP RSP, 0x10(R14)), -ENOENT when fn has no stack check. */
+ * CMP RSP, 0x10(R14), or 0x18(R14) in Go 1.17's //go:systemstack
+ * functions), -ENOENT when fn has no stack check. */
 int probes_find_stack_check_branch(const struct gobin *gb,
 				   const struct gobin_func *fn,
 				   uint64_t *vaddr, char *insn, size_t insnlen);

@@ -81,7 +81,14 @@ static void insn_text(const cs_insn *insn, char *buf, size_t len)
 		snprintf(buf, len, "%s %s", insn->mnemonic, insn->op_str);
 }
 
-/* CMP reg, [R14 + 0x10]: g.stackguard0 is at offset 16 in every Go version. */
+/*
+ * CMP reg, [R14 + 0x10]: g.stackguard0 is at offset 16 in every Go version.
+ * Go 1.17 compiles //go:systemstack functions (runtime.newproc1 among them)
+ * to check g.stackguard1 at offset 24 instead; that is a stack check too.
+ */
+#define G_STACKGUARD0 0x10
+#define G_STACKGUARD1 0x18
+
 static int is_stackguard_cmp(const cs_insn *insn)
 {
 	const cs_x86 *x = &insn->detail->x86;
@@ -93,7 +100,8 @@ static int is_stackguard_cmp(const cs_insn *insn)
 		const cs_x86_op *op = &x->operands[i];
 
 		if (op->type == X86_OP_MEM && op->mem.base == X86_REG_R14 &&
-		    op->mem.index == X86_REG_INVALID && op->mem.disp == 0x10)
+		    op->mem.index == X86_REG_INVALID &&
+		    (op->mem.disp == G_STACKGUARD0 || op->mem.disp == G_STACKGUARD1))
 			return 1;
 	}
 	return 0;
