@@ -76,7 +76,9 @@ int gobin_go_minor(const struct gobin *gb);
 bool gobin_is_pie(const struct gobin *gb);	/* ET_DYN */
 bool gobin_has_symtab(const struct gobin *gb);	/* .symtab present */
 bool gobin_has_dwarf(const struct gobin *gb);	/* .debug_info or .zdebug_info */
-/* Where function symbols come from: SYMTAB when .symtab exists, else PCLNTAB. */
+/* Where function symbols come from: SYMTAB when .symtab exists, DYNSYM when
+ * .dynsym exports the Go runtime's functions (binaries that can load
+ * plugins, e.g. Debian's containerd and dockerd), else PCLNTAB. */
 enum gobin_source gobin_symbol_source(const struct gobin *gb);
 
 /* Start of the Go text (moduledata.text / runtime.text), link-time vaddr. */

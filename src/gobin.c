@@ -32,6 +32,7 @@ struct gobin {
 	enum gobin_source version_src;
 	int major, minor;
 	bool has_symtab, has_dynsym, has_dwarf;
+	bool dynsym_has_go;	/* .dynsym exports the runtime (plugin-capable) */
 };
 
 const char *gobin_source_name(enum gobin_source src)
@@ -75,6 +76,7 @@ static bool has_section(const struct gobin *gb, const char *name)
 int gobin_open(const char *path, struct gobin **out, char *err, size_t errlen)
 {
 	struct gobin *gb;
+	GElf_Sym sym;
 	int ret;
 
 	*out = NULL;
@@ -93,6 +95,10 @@ int gobin_open(const char *path, struct gobin **out, char *err, size_t errlen)
 	detect_version(gb);
 	gb->has_symtab = elfimage_has_symbols(&gb->img, SHT_SYMTAB);
 	gb->has_dynsym = elfimage_has_symbols(&gb->img, SHT_DYNSYM);
+	/* Binaries that can load plugins (Debian's containerd, dockerd)
+	 * export every Go symbol; others only cgo's few. */
+	gb->dynsym_has_go = gb->has_dynsym &&
+			    !elfimage_symbol(&gb->img, SHT_DYNSYM, "runtime.newproc1", &sym);
 	gb->has_dwarf = has_section(gb, ".debug_info") || has_section(gb, ".zdebug_info");
 	*out = gb;
 	return 0;
@@ -159,6 +165,8 @@ enum gobin_source gobin_symbol_source(const struct gobin *gb)
 {
 	if (gb->has_symtab)
 		return GOBIN_SRC_SYMTAB;
+	if (gb->dynsym_has_go)
+		return GOBIN_SRC_DYNSYM;
 	return GOBIN_SRC_PCLNTAB;
 }
 
