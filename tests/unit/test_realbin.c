@@ -245,7 +245,8 @@ static void symbols_load(struct symbols *s, const char *path, Elf64_Word sh_type
 		}
 		break;
 	}
-	qsort(s->v, s->n, sizeof(*s->v), cmp_sym);
+	if (s->n)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_sym);
 }
 
 static void symbols_free(struct symbols *s)
