@@ -8,6 +8,7 @@
 #ifndef GOSTRAY_OFFSETS_H
 #define GOSTRAY_OFFSETS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "gobin.h"
@@ -59,5 +60,12 @@ int go_offsets_from_dwarf(const char *path, struct go_offsets *out,
  */
 int go_offsets_resolve(const struct gobin *gb, struct go_offsets *out,
 		       char *err, size_t errlen);
+
+/*
+ * Whether a goroutine starting in start_function is one the runtime counts
+ * as a system goroutine, i.e. excluded from runtime.NumGoroutine()
+ * (isSystemGoroutine in runtime/traceback.go, as newproc1 applies it).
+ */
+bool go_is_system_goroutine(int minor, const char *start_function);
 
 #endif /* GOSTRAY_OFFSETS_H */

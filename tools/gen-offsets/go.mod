@@ -1,0 +1,3 @@
+module gostray/tools/gen-offsets
+
+go 1.17
