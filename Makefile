@@ -42,7 +42,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUTPUT)/tests/%)
 SKEL := $(OUTPUT)/gostray.skel.h
 
-.PHONY: all clean install test unit-test integration-test fixtures demo
+.PHONY: all clean install test unit-test integration-test fixtures real-programs demo
 .DELETE_ON_ERROR:
 
 all: gostray
@@ -88,9 +88,13 @@ $(OUTPUT)/tests/test_%: $(OUTPUT)/tests/test_%.o $(OUTPUT)/libgostray.a
 # Go programs the tests run against, built with every toolchain in
 # GO_VERSIONS and in every variant (static/PIE/cgo, stripped or not).
 fixtures: | $(DEPS_STAMP)
-	$(Q)tests/build-go.sh $(OUTPUT)/go "$(GO_VERSIONS)" tests/fixtures/hello tests/zoo demo/leakyservice
+	$(Q)tests/build-go.sh $(OUTPUT)/go "$(GO_VERSIONS)" tests/fixtures/hello
 
-unit-test: $(UNIT_BINS) fixtures
+# Real Go programs nobody here wrote (npm, Debian), cached outside the tree.
+real-programs: | $(DEPS_STAMP)
+	$(Q)tools/fetch-real-programs.sh >/dev/null
+
+unit-test: $(UNIT_BINS) fixtures real-programs
 	$(Q)tests/run-unit.sh $(OUTPUT) "$(GO_VERSIONS)" $(UNIT_BINS)
 
 integration-test: gostray fixtures

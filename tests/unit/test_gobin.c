@@ -341,6 +341,10 @@ static int round_trip_cb(const struct gobin_func *fn, void *ctx)
 
 	assert_true(fn->entry >= w->last_entry);
 	assert_true(fn->end > fn->entry);
+	/* Linker markers (go:textfipsstart/end in Go 1.24+) have no code
+	 * and no line table. */
+	if (!strncmp(fn->name, "go:", 3))
+		return 0;
 	assert_int_equal(gobin_pc_lookup(w->gb, fn->entry, &pi), 0);
 	assert_int_equal(pi.func_entry, fn->entry);
 	assert_string_equal(pi.function, fn->name);
