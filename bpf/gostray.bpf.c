@@ -23,6 +23,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Set by userspace before load. */
 const volatile __u32 filter_tgid = 0;	/* 0: every process that maps the binary */
 const volatile struct gs_bpf_offsets off = {};
+/* Wake the collector only once this much is queued: a wakeup per record
+ * (the ring buffer's default when the reader keeps up) costs the target
+ * several microseconds per event; the collector drains on a timer anyway. */
+const volatile __u64 wakeup_bytes = 1 << 20;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -53,6 +57,14 @@ static __always_inline bool wanted(__u32 *tgid)
 static __always_inline int read_u64(__u64 *dst, __u64 base, __u32 field)
 {
 	return bpf_probe_read_user(dst, sizeof(*dst), (void *)(base + field));
+}
+
+static __always_inline void submit(struct gs_record *r)
+{
+	__u64 queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	bpf_ringbuf_submit(r, queued >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+						     : BPF_RB_NO_WAKEUP);
 }
 
 static __always_inline struct gs_record *reserve(__u32 type, __u32 tgid)
@@ -118,7 +130,7 @@ static __always_inline int emit_create(struct pt_regs *ctx, __u64 newg, __u32 vi
 	r->create.startpc = startpc;
 	r->create.via = via;
 	r->create.status = status;
-	bpf_ringbuf_submit(r, 0);
+	submit(r);
 	stat_inc(GS_STAT_CREATE_HITS);
 	return 0;
 }
@@ -160,7 +172,7 @@ int on_park(struct pt_regs *ctx)
 		return 0;
 	r->goid = goid;
 	r->park.reason = (__u8)ctx->cx;
-	bpf_ringbuf_submit(r, 0);
+	submit(r);
 	stat_inc(GS_STAT_PARK_HITS);
 	return 0;
 }
@@ -182,7 +194,7 @@ static __always_inline int emit_exit(__u64 gp, __u32 via)
 		return 0;
 	r->goid = goid;
 	r->exit.via = via;
-	bpf_ringbuf_submit(r, 0);
+	submit(r);
 	stat_inc(GS_STAT_EXIT_HITS);
 	return 0;
 }

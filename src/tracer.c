@@ -174,6 +174,7 @@ int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *
 		goto err_close_mem;
 	}
 	tr->skel->rodata->filter_tgid = (__u32)t->pid;
+	tr->skel->rodata->wakeup_bytes = o->ringbuf_bytes / 8;
 	set_bpf_offsets(tr->skel, &t->off);
 	bpf_map__set_max_entries(tr->skel->maps.events, (__u32)o->ringbuf_bytes);
 	ret = gostray_bpf__load(tr->skel);
@@ -245,9 +246,13 @@ int tracer_poll(struct tracer *tr, int timeout_ms)
 
 	if (tr->target_exited)
 		return 0;
+	/* Records do not wake us (see wakeup_bytes in the BPF code) until
+	 * the buffer fills up: drain whatever arrived when the wait ends. */
 	n = ring_buffer__poll(tr->rb, timeout_ms);
 	if (n == -EINTR)
 		n = 0;
+	if (n >= 0)
+		n += ring_buffer__consume(tr->rb);
 	if (target_gone(tr)) {
 		/* Records the target made before dying are still queued. */
 		ring_buffer__consume(tr->rb);
