@@ -17,6 +17,7 @@ struct report_ctx {
 	uint64_t stats[GS_STAT_MAX];	/* BPF counters */
 	bool show_system;		/* list runtime.* sites in the text table */
 	int max_rows;			/* text table rows, 0 = all */
+	int width;			/* text table width, 0 = unlimited */
 };
 
 /* The capture document (schema in README.md). Caller puts the object. */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <term.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "privileges.h"
@@ -47,6 +48,7 @@ struct cli_opts {
 	bool park;
 	bool show_system;
 	int rows;
+	int width;		/* of the terminal, 0 when not one */
 	const char *target;
 };
 
@@ -235,6 +237,7 @@ static void fill_report(struct report_ctx *r, const struct tracer *tr,
 	r->now_ns = tr->target_exited ? tr->exited_ns : monotonic_ns();
 	r->show_system = o->show_system;
 	r->max_rows = o->rows;
+	r->width = o->width;
 	tracer_stats(tr, r->stats);
 }
 
@@ -302,6 +305,15 @@ static void clear_terminal(bool tty)
 		putp(cl);
 }
 
+static int terminal_columns(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
 static int cmd_top(int argc, char **argv)
 {
 	struct cli_opts o = { 0 };
@@ -314,6 +326,8 @@ static int cmd_top(int argc, char **argv)
 		return 1;
 	if (!o.rows)
 		o.rows = 20;
+	if (tty)
+		o.width = terminal_columns();
 	install_stop_handlers();
 	if (start_trace(&o, &t, &tr))
 		goto err_close_target;

@@ -173,6 +173,13 @@ static const char *main_reason(const struct report_ctx *r, const struct site *s,
 	return reason_text(r->tr->t->minor, best, buf, len);
 }
 
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
 void report_capture_text(FILE *f, const struct report_ctx *r)
 {
 	const struct tracer *tr = r->tr;
@@ -182,18 +189,19 @@ void report_capture_text(FILE *f, const struct report_ctx *r)
 	int rows = 0;
 
 	collector_totals(tr->coll, &t);
-	fprintf(f, "PID %d  %s  %s  %.1fs  live %" PRIu64 " (user %" PRIu64
-		")  created %" PRIu64 "  exited %" PRIu64 "  lost %" PRIu64 "%s\n",
-		tr->t->pid, tr->t->exe_name, gobin_go_version(tr->t->gb),
-		duration_s(r), t.live, t.live_user, t.created, t.exited,
-		r->stats[GS_STAT_LOST], tr->target_exited ? "  [target exited]" : "");
-	fprintf(f, "%7s %8s %8s %7s %-16s %s\n", "LIVE", "CREATED", "EXITED",
-		"OLDEST", "WAITING ON", "SITE (go statement)");
+	fprintf(f, "%s[%d] %s %.1fs: live %" PRIu64 " (user %" PRIu64 "), +%" PRIu64
+		" -%" PRIu64 ", lost %" PRIu64 "%s\n", base_name(tr->t->exe_name),
+		tr->t->pid, gobin_go_version(tr->t->gb), duration_s(r), t.live,
+		t.live_user, t.created, t.exited, r->stats[GS_STAT_LOST],
+		tr->target_exited ? " [target exited]" : "");
+	fprintf(f, "%6s %8s %8s %6s %-13s %s\n", "LIVE", "CREATED", "EXITED",
+		"OLDEST", "WAITING ON", "GO STATEMENT");
 	sorted = collector_sorted_sites(tr->coll, &n);
 	for (i = 0; i < n; i++) {
 		const struct site *s = sorted[i];
-		char age[16] = "-", reason[40], why[40];
+		char age[16] = "-", why[40], site[512];
 		bool lower;
+		int room;
 
 		if (s->info.system && !r->show_system)
 			continue;
@@ -205,10 +213,14 @@ void report_capture_text(FILE *f, const struct report_ctx *r)
 			if (lower)
 				snprintf(age + strlen(age), sizeof(age) - strlen(age), "+");
 		}
-		snprintf(reason, sizeof(reason), "%s", main_reason(r, s, why, sizeof(why)));
-		fprintf(f, "%7" PRIu64 " %8" PRIu64 " %8" PRIu64 " %7s %-16.16s %s:%d %s\n",
-			s->live, s->created, s->exited, age, reason,
-			short_file(s->info.file), s->info.line, s->info.function);
+		snprintf(site, sizeof(site), "%s:%d %s", short_file(s->info.file),
+			 s->info.line, s->info.function);
+		/* 46 columns of numbers before the site; cut the site, not
+		 * the numbers, to fit the terminal. */
+		room = r->width > 46 ? r->width - 46 : (int)sizeof(site);
+		fprintf(f, "%6" PRIu64 " %8" PRIu64 " %8" PRIu64 " %6s %-13.13s %.*s\n",
+			s->live, s->created, s->exited, age,
+			main_reason(r, s, why, sizeof(why)), room, site);
 	}
 	free(sorted);
 }
