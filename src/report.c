@@ -332,5 +332,15 @@ void report_info_text(FILE *f, const struct target *t)
 				" (from %s)\n", "allgs:", t->allglen.addr, t->allgptr.addr,
 				gobin_source_name(t->allglen.src));
 	}
-	fprintf(f, "%-12s %s\n", "supported:", t->supported ? "yes" : t->unsupported);
+	if (t->supported) {
+		fprintf(f, "%-12s yes\n", "supported:");
+	} else {
+		const char *why = t->unsupported;
+		size_t n = strlen(t->exe_name);
+
+		/* the reason names the exe already printed above */
+		if (!strncmp(why, t->exe_name, n) && !strncmp(why + n, ": ", 2))
+			why += n + 2;
+		fprintf(f, "%-12s no: %s\n", "supported:", why);
+	}
 }
