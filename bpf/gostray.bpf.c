@@ -180,7 +180,7 @@ int on_park(struct pt_regs *ctx)
 static __always_inline int emit_exit(__u64 gp, __u32 via)
 {
 	struct gs_record *r;
-	__u64 goid = 0;
+	__u64 goid = 0, gopc = 0, startpc = 0;
 	__u32 tgid;
 
 	if (!wanted(&tgid))
@@ -189,11 +189,15 @@ static __always_inline int emit_exit(__u64 gp, __u32 via)
 		stat_inc(GS_STAT_READ_FAULTS);
 		return 0;
 	}
+	read_u64(&gopc, gp, off.g_gopc);
+	read_u64(&startpc, gp, off.g_startpc);
 	r = reserve(GS_REC_EXIT, tgid);
 	if (!r)
 		return 0;
 	r->goid = goid;
 	r->exit.via = via;
+	r->exit.gopc = gopc;
+	r->exit.startpc = startpc;
 	submit(r);
 	stat_inc(GS_STAT_EXIT_HITS);
 	return 0;

@@ -7,7 +7,9 @@
  * probe records, so that nothing is counted twice or missed:
  *   1. probes are attached, then the snapshot of allgs is read;
  *   2. records produced meanwhile are fed first (collector_on_record): an
- *      exit of a goid we do not know yet is kept as a tombstone;
+ *      exit of a goid we do not know yet is kept as a tombstone, and
+ *      counted at its site (the record carries gopc) as live at start and
+ *      exited;
  *   3. collector_merge_baseline() adds each snapshot goroutine not already
  *      known from a record and not tombstoned, as "live at start";
  *   4. later records: a create of a baseline goid turns it into "created
@@ -72,8 +74,12 @@ struct collector_totals {
 	uint64_t live;
 	uint64_t live_user;	/* what runtime.NumGoroutine() counts */
 	uint64_t live_at_start;
-	uint64_t exited_unattributed;	/* exits of goroutines born before the
-					 * baseline was read and gone before it */
+	uint64_t exited_before_baseline;	/* born before attach, gone before the
+					 * baseline was read: counted in live_at_start
+					 * and exited of their site */
+	uint64_t exited_unattributed;	/* exits whose site could not be read */
+	uint64_t exited_after_end;	/* exits of goroutines born after the
+					 * creation probe was removed: ignored */
 	uint64_t duplicate_records;	/* idempotence at work (probe re-fired) */
 	uint64_t baseline_phantoms;	/* dropped, see collector_apply_snapshot() */
 };
@@ -94,6 +100,11 @@ void collector_merge_baseline(struct collector *c, const struct snapshot *s,
  * (phantoms of the racy attach snapshot, see collector.c).
  */
 void collector_apply_snapshot(struct collector *c, const struct snapshot *s);
+
+/* The probes are about to be removed, creation first: exits of goroutines
+ * never seen that happen from now on are of goroutines born after the end
+ * of the trace, and are not counted. */
+void collector_trace_ending(struct collector *c, uint64_t now_ns);
 
 void collector_totals(const struct collector *c, struct collector_totals *t);
 

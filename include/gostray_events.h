@@ -58,6 +58,11 @@ struct gs_record {
 		struct {
 			__u32 via;		/* enum gs_exit_via */
 			__u32 pad;
+			/* so an exit of a goroutine we never saw born (it
+			 * was born while the probes were being attached)
+			 * still lands on its site */
+			__u64 gopc;
+			__u64 startpc;
 		} exit;
 		__u64 raw[4];
 	};

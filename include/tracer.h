@@ -30,6 +30,7 @@ struct tracer {
 	int pidfd;
 	struct bpf_link *links[PROBES_MAX];	/* one per probe point */
 	int nlinks;
+	uint64_t attach_begin_ns;	/* first probe being attached */
 	uint64_t attach_ns;	/* probes live (CLOCK_MONOTONIC) */
 	uint64_t baseline_ns;	/* baseline merged */
 	size_t baseline_live;	/* goroutines in the baseline snapshot */

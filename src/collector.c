@@ -40,7 +40,10 @@ struct collector {
 	bool merged;
 	uint32_t snapshot_gen;
 	uint64_t phantoms;
+	uint64_t exited_before_baseline;
 	uint64_t exited_unattributed;
+	uint64_t end_ns;		/* probes being removed since */
+	uint64_t after_end;
 	uint64_t duplicates;
 };
 
@@ -175,6 +178,32 @@ static void on_create_record(struct collector *c, const struct gs_record *r)
 	s->live++;
 }
 
+/*
+ * The exit of a goroutine neither a creation record nor the baseline told us
+ * about: it was alive when the exit probe went live, and gone before the
+ * baseline was read (or before the merge).  It was alive at the start of
+ * the trace, so it counts there and as an exit, at the site its record names.
+ */
+static void exit_of_unseen(struct collector *c, const struct gs_record *r)
+{
+	struct site *s;
+
+	/* While the probes are removed, the creation probe goes first (an
+	 * exit probe removed first would leave dead goroutines alive): an
+	 * unseen goroutine exiting now was born after it went. */
+	if (c->end_ns && r->ts_ns >= c->end_ns) {
+		c->after_end++;
+		return;
+	}
+	if (!r->exit.gopc || !(s = site_get(c, r->exit.gopc, r->exit.startpc))) {
+		c->exited_unattributed++;
+		return;
+	}
+	s->live_at_start++;
+	s->exited++;
+	c->exited_before_baseline++;
+}
+
 static void on_exit_record(struct collector *c, const struct gs_record *r)
 {
 	struct gor *g = gor_find(c, r->goid);
@@ -186,9 +215,11 @@ static void on_exit_record(struct collector *c, const struct gs_record *r)
 		return;
 	}
 	if (c->merged) {
-		c->exited_unattributed++;
+		exit_of_unseen(c, r);
 		return;
 	}
+	/* Before the merge: remember it so the baseline, read a moment
+	 * ago, does not bring it back to life. */
 	HASH_FIND(hh, c->tombstones, &r->goid, sizeof(r->goid), t);
 	if (t) {
 		c->duplicates++;
@@ -199,6 +230,7 @@ static void on_exit_record(struct collector *c, const struct gs_record *r)
 		return;
 	t->goid = r->goid;
 	HASH_ADD(hh, c->tombstones, goid, sizeof(t->goid), t);
+	exit_of_unseen(c, r);
 }
 
 static void on_park_record(struct collector *c, const struct gs_record *r)
@@ -254,7 +286,7 @@ void collector_merge_baseline(struct collector *c, const struct snapshot *s,
 			      uint64_t attach_ns)
 {
 	struct baseline_item *items = calloc(s->n ? s->n : 1, sizeof(*items));
-	struct tombstone *t, *ttmp;
+	struct tombstone *t;
 	size_t i, n = 0;
 
 	if (!items)
@@ -293,8 +325,6 @@ void collector_merge_baseline(struct collector *c, const struct snapshot *s,
 		site->live++;
 		site->live_at_start++;
 	}
-	HASH_ITER(hh, c->tombstones, t, ttmp)
-		c->exited_unattributed++;
 	free_tombstones(c);
 	c->merged = true;
 	free(items);
@@ -349,6 +379,11 @@ void collector_apply_snapshot(struct collector *c, const struct snapshot *s)
 		drop_baseline_phantoms(c);
 }
 
+void collector_trace_ending(struct collector *c, uint64_t now_ns)
+{
+	c->end_ns = now_ns;
+}
+
 void collector_totals(const struct collector *c, struct collector_totals *t)
 {
 	const struct site *s, *tmp;
@@ -363,6 +398,8 @@ void collector_totals(const struct collector *c, struct collector_totals *t)
 			t->live_user += s->live;
 	}
 	t->exited_unattributed = c->exited_unattributed;
+	t->exited_before_baseline = c->exited_before_baseline;
+	t->exited_after_end = c->after_end;
 	t->baseline_phantoms = c->phantoms;
 	t->duplicate_records = c->duplicates;
 }

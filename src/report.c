@@ -117,6 +117,8 @@ struct json_object *report_capture_json(const struct report_ctx *r)
 			       json_object_new_uint64(t.live_at_start));
 	json_object_object_add(totals, "lost_events",
 			       json_object_new_uint64(r->stats[GS_STAT_LOST]));
+	json_object_object_add(totals, "exited_before_baseline",
+			       json_object_new_uint64(t.exited_before_baseline));
 	json_object_object_add(totals, "exited_unattributed",
 			       json_object_new_uint64(t.exited_unattributed));
 	json_object_object_add(doc, "totals", totals);
@@ -131,6 +133,8 @@ struct json_object *report_capture_json(const struct report_ctx *r)
 			       json_object_new_uint64(r->stats[GS_STAT_READ_FAULTS]));
 	json_object_object_add(probes, "duplicate_records",
 			       json_object_new_uint64(t.duplicate_records));
+	json_object_object_add(probes, "exits_after_end",
+			       json_object_new_uint64(t.exited_after_end));
 	json_object_object_add(probes, "baseline_phantoms",
 			       json_object_new_uint64(t.baseline_phantoms));
 	json_object_object_add(doc, "probes", probes);

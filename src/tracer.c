@@ -191,6 +191,7 @@ int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *
 		snprintf(err, errlen, "cannot set up the ring buffer: %s", strerror(-ret));
 		goto err_destroy_skel;
 	}
+	tr->attach_begin_ns = monotonic_ns();
 	ret = attach_probes(tr, o, err, errlen);
 	if (ret)
 		goto err_detach;
@@ -301,9 +302,15 @@ void tracer_stats(const struct tracer *tr, uint64_t stats[GS_STAT_MAX])
 
 void tracer_detach(struct tracer *tr)
 {
+	if (tr->coll && tr->nlinks)
+		collector_trace_ending(tr->coll, monotonic_ns());
+	/* links[] is in attach order: removed in reverse, creation first. */
+	detach_probes(tr);
+	/* Unregistering a uprobe waits for an RCU grace period, tens of ms
+	 * during which the remaining probes keep firing: drain after, so the
+	 * counts agree with the BPF hit counters. */
 	if (tr->rb)
 		ring_buffer__consume(tr->rb);
-	detach_probes(tr);
 }
 
 void tracer_stop(struct tracer *tr)

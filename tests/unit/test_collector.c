@@ -51,6 +51,16 @@ static struct gs_record rec_exit(uint64_t goid, uint64_t ts)
 	return r;
 }
 
+/* An exit record as the BPF side makes it: with the goroutine's site. */
+static struct gs_record rec_exit_site(uint64_t goid, uint64_t gopc, uint64_t ts)
+{
+	struct gs_record r = rec_exit(goid, ts);
+
+	r.exit.gopc = gopc;
+	r.exit.startpc = gopc == SITE_RT ? START_RT : START_USER;
+	return r;
+}
+
 static struct gs_record rec_park(uint64_t goid, unsigned reason, uint64_t ts)
 {
 	struct gs_record r = { .type = GS_REC_PARK, .tgid = 1, .ts_ns = ts, .goid = goid };
@@ -308,6 +318,56 @@ static void test_baseline_phantom_dropped(void **state)
 	collector_free(c);
 }
 
+/* Goroutines born before the creation probe went live and gone before the
+ * baseline (or after it, if the snapshot missed them) are still counted at
+ * their site: alive at the start, then exited; live stays right. */
+static void test_exit_of_unseen_goroutine_lands_on_its_site(void **state)
+{
+	struct collector *c = collector_new(fake_symbolize, NULL);
+	struct snap_g gs[] = { snap(5, SITE_A, G_WAITING, 15), snap(6, SITE_A, G_RUNNABLE, 0) };
+	struct snapshot base = { .gs = gs, .n = 2 };
+	struct collector_totals t;
+	const struct site *a;
+
+	feed(c, rec_exit_site(6, SITE_A, 1100));	/* before the merge */
+	collector_merge_baseline(c, &base, 1000);
+	feed(c, rec_exit_site(8, SITE_A, 1200));	/* after: never seen */
+	a = find_site(c, SITE_A);
+	assert_int_equal(a->live, 1);			/* only 5 */
+	assert_int_equal(a->live_at_start, 3);		/* 5, 6 and 8 */
+	assert_int_equal(a->exited, 2);
+	assert_int_equal(a->live, a->live_at_start + a->created - a->exited);
+	collector_totals(c, &t);
+	assert_int_equal(t.exited_before_baseline, 2);
+	assert_int_equal(t.exited_unattributed, 0);
+	collector_free(c);
+}
+
+/* Exits of goroutines never seen, once the probes are being removed
+ * (creation first), belong to goroutines born after the trace: ignored.
+ * Known goroutines still exit normally. */
+static void test_exits_after_end_ignored(void **state)
+{
+	struct collector *c = collector_new(fake_symbolize, NULL);
+	struct snapshot empty = { 0 };
+	struct collector_totals t;
+	const struct site *a;
+
+	collector_merge_baseline(c, &empty, 1000);
+	feed(c, rec_create(10, SITE_A, 1100));
+	collector_trace_ending(c, 2000);
+	feed(c, rec_exit_site(11, SITE_A, 2100));	/* born after the end */
+	feed(c, rec_exit_site(10, SITE_A, 2200));	/* known: counts */
+	a = find_site(c, SITE_A);
+	assert_int_equal(a->live, 0);
+	assert_int_equal(a->live_at_start, 0);
+	assert_int_equal(a->created, 1);
+	assert_int_equal(a->exited, 1);
+	collector_totals(c, &t);
+	assert_int_equal(t.exited_after_end, 1);
+	collector_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +379,8 @@ int main(void)
 		cmocka_unit_test(test_sorting_and_wait_reasons),
 		cmocka_unit_test(test_oldest_age),
 		cmocka_unit_test(test_baseline_phantom_dropped),
+		cmocka_unit_test(test_exit_of_unseen_goroutine_lands_on_its_site),
+		cmocka_unit_test(test_exits_after_end_ignored),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
