@@ -1,0 +1,3 @@
+module gostray.demo/leakyservice
+
+go 1.17

@@ -1,0 +1,3 @@
+module gostray.test/zoo-iter
+
+go 1.23

@@ -1,0 +1,3 @@
+module gostray.test/zoo
+
+go 1.17
