@@ -1,0 +1,762 @@
+#!/usr/bin/env python3
+"""gostray integration tests: the real tracer, as root, against the leak zoo.
+
+    python3 tests/integration/run.py --gostray ./gostray --go-bins build/go \
+        --versions "1.19 1.27"
+
+For every Go version and binary variant (static, static-stripped, pie, ...)
+of tests/zoo, the zoo leaks known numbers of goroutines per `go` statement,
+gostray attaches, the zoo leaks more and churns, then reports its own truth
+(runtime.NumGoroutine() and per-site counts); gostray's JSON report must
+match it exactly, site by site, at the file:line of each `// site:NAME`
+marker.  Also: coroutine goroutines (tests/zoo-iter, Go >= 1.23), the demo
+service, `gostray info` on every binary, and bad input.
+
+Prints `PASS name` or `FAIL name: reason` per case (details indented below
+a failure, gostray's stderr included) and a summary; exits 0 only when at
+least one case ran and every case passed.
+
+--zoo-selfcheck runs the zoo programs without gostray (no root needed) and
+checks their truth files against their own runtime/pprof goroutine dumps
+(debug=2 "created by" lines): that proves the markers and counts that the
+gostray cases rely on.
+
+Missing binaries are built with tests/build-go.sh (incremental) unless
+--no-build is given.
+"""
+
+import argparse
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+ZOO_DIR = os.path.join(ROOT, "tests", "zoo")
+ZOO_ITER_DIR = os.path.join(ROOT, "tests", "zoo-iter")
+DEMO_DIR = os.path.join(ROOT, "demo", "leakyservice")
+HELLO_DIR = os.path.join(ROOT, "tests", "fixtures", "hello")
+
+VARIANTS = ["static", "static-stripped", "pie", "pie-stripped", "cgo",
+            "cgo-stripped", "extpie", "extpie-stripped"]
+
+# `go f(x) // site:NAME` - only on a line holding a go statement.
+MARKER_RE = re.compile(r"^\s*go\s.*//\s*site:([A-Za-z0-9_.-]+)\s*$")
+
+# What each zoo leak site's goroutines are parked on, as the runtime names
+# it (runtime2.go waitReasonStrings; the sync ones were renamed in Go 1.20+).
+ZOO_WAIT_REASONS = {
+    "fanout-send": {"chan send"},
+    "pool-worker": {"chan receive"},
+    "ctx-ignore": {"chan receive"},
+    "nil-send": {"chan send (nil chan)"},
+    "nil-recv": {"chan receive (nil chan)"},
+    "select-forever": {"select (no cases)"},
+    "retry-forever": {"sleep"},
+    "wg-wait": {"semacquire", "sync.WaitGroup.Wait"},
+    "mutex-wait": {"semacquire", "sync.Mutex.Lock"},
+    "http-handler-work": {"chan send"},
+    "pool-fixed": {"chan receive"},
+    "http-serve": {"IO wait"},
+}
+
+# Leak sites of the demo service (their goroutines pile up under -load).
+DEMO_LEAK_SITES = ["search-backend", "checkout-audit", "subscribe-watch"]
+
+
+class CaseFail(Exception):
+    pass
+
+
+def log(msg=""):
+    sys.stdout.write(msg + "\n")
+    sys.stdout.flush()
+
+
+def indent(text, prefix="    "):
+    return "".join(prefix + line + "\n" for line in text.rstrip("\n").split("\n"))
+
+
+# ---------------------------------------------------------------- processes
+
+class Proc:
+    """A child process whose stdout and stderr are read line by line by two
+    threads, so that waiting for a line never blocks past a deadline."""
+
+    def __init__(self, case, label, argv, env=None):
+        self.label = label
+        self.argv = argv
+        self.lines = {"out": [], "err": []}
+        self.cond = threading.Condition()
+        self.closed = {"out": False, "err": False}
+        try:
+            self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                      stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE,
+                                      start_new_session=True, env=env)
+        except OSError as e:
+            raise CaseFail("cannot run %s: %s" % (argv[0], e))
+        self.pid = self.p.pid
+        case.procs.append(self)
+        self.threads = [threading.Thread(target=self._read, args=(s, f), daemon=True)
+                        for s, f in (("out", self.p.stdout), ("err", self.p.stderr))]
+        for t in self.threads:
+            t.start()
+
+    def _read(self, stream, f):
+        for raw in iter(f.readline, b""):
+            with self.cond:
+                self.lines[stream].append(raw.decode("utf-8", "replace").rstrip("\n"))
+                self.cond.notify_all()
+        with self.cond:
+            self.closed[stream] = True
+            self.cond.notify_all()
+
+    def wait_line(self, stream, pred, timeout, what):
+        """First line of stream matching pred (from the start); CaseFail if
+        the stream ends or the time runs out first."""
+        end = time.monotonic() + timeout
+        seen = 0
+        with self.cond:
+            while True:
+                for line in self.lines[stream][seen:]:
+                    if pred(line):
+                        return line
+                seen = len(self.lines[stream])
+                if self.closed[stream]:
+                    self.p.poll()
+                    raise CaseFail("%s ended (exit status %s) before %s"
+                                   % (self.label, self.p.returncode, what))
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise CaseFail("%s: no %s within %.0fs" % (self.label, what, timeout))
+                self.cond.wait(left)
+
+    def signal(self, sig):
+        if self.p.poll() is None:
+            os.kill(self.pid, sig)
+
+    def wait(self, timeout, what="exit"):
+        try:
+            rc = self.p.wait(timeout=max(timeout, 0.1))
+        except subprocess.TimeoutExpired:
+            raise CaseFail("%s: no %s within %.0fs" % (self.label, what, timeout))
+        for t in self.threads:
+            t.join(5)
+        return rc
+
+    def text(self, stream):
+        with self.cond:
+            return "\n".join(self.lines[stream])
+
+    def kill(self):
+        if self.p.poll() is None:
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                self.p.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+
+
+class Case:
+    def __init__(self, name, timeout):
+        self.name = name
+        self.deadline = time.monotonic() + timeout
+        self.timeout = timeout
+        self.procs = []
+        self.errors = []
+        self.notes = []         # shown on failure
+        self.show = []          # (label, Proc, stream) shown on failure
+        self.tmp = None
+
+    def left(self, want=None):
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise CaseFail("case timeout (%.0fs)" % self.timeout)
+        return left if want is None else min(want, left)
+
+    def check(self, cond, msg):
+        if not cond:
+            self.errors.append(msg)
+        return cond
+
+    def tmpdir(self):
+        if self.tmp is None:
+            self.tmp = tempfile.mkdtemp(prefix="gostray-it-")
+        return self.tmp
+
+    def cleanup(self, keep):
+        for p in self.procs:
+            p.kill()
+        if self.tmp and not keep:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class Runner:
+    def __init__(self, args):
+        self.args = args
+        self.passed = []
+        self.failed = []
+        self.only = re.compile(args.only) if args.only else None
+
+    def case(self, name, fn, timeout, *fargs):
+        if self.only and not self.only.search(name):
+            return
+        c = Case(name, timeout)
+        # A watchdog kills the case's processes at its deadline, so that no
+        # wait inside fn can outlive it.
+        done = threading.Event()
+
+        def watchdog():
+            if not done.wait(timeout + 5):
+                for p in list(c.procs):
+                    p.kill()
+        threading.Thread(target=watchdog, daemon=True).start()
+        try:
+            fn(c, *fargs)
+            if c.errors:
+                raise CaseFail(c.errors[0] + ("" if len(c.errors) == 1 else
+                                              " (and %d more)" % (len(c.errors) - 1)))
+            log("PASS %s" % name)
+            self.passed.append(name)
+        except Exception as e:  # noqa: BLE001 - every error fails the case
+            if isinstance(e, CaseFail):
+                reason = str(e)
+            else:
+                reason = "runner error: %r" % e
+                c.notes.append(traceback.format_exc())
+            log("FAIL %s: %s" % (name, reason))
+            self.failed.append(name)
+            if len(c.errors) > 1:
+                log(indent("\n".join(c.errors)))
+            for n in c.notes:
+                log(indent(n))
+            for label, p, stream in c.show:
+                t = p.text(stream)
+                log("    --- %s %s (%d lines) ---" % (label, "stdout" if stream == "out" else "stderr",
+                                                       t.count("\n") + 1 if t else 0))
+                if t:
+                    log(indent(t[-6000:], "    | "))
+        finally:
+            done.set()
+            c.cleanup(self.args.keep)
+
+    def summary(self):
+        total = len(self.passed) + len(self.failed)
+        log("")
+        if self.failed:
+            log("FAILED cases: " + ", ".join(self.failed))
+        log("%d cases: %d passed, %d failed" % (total, len(self.passed), len(self.failed)))
+        if total == 0:
+            log("FAIL: no test case ran")
+            return 1
+        return 0 if not self.failed else 1
+
+
+# ----------------------------------------------------------------- helpers
+
+def find_markers(pkgdir):
+    """{site name: (file basename, line)} from the // site: markers."""
+    marks = {}
+    dups = []
+    for path in sorted(glob.glob(os.path.join(pkgdir, "*.go"))):
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                m = MARKER_RE.match(line)
+                if m:
+                    name = m.group(1)
+                    if name in marks:
+                        dups.append(name)
+                    marks[name] = (os.path.basename(path), n)
+    if dups:
+        raise CaseFail("%s: duplicate markers: %s" % (pkgdir, ", ".join(dups)))
+    return marks
+
+
+def version_tuple(v):
+    return tuple(int(x) for x in v.split("."))
+
+
+def go_version_matches(reported, v):
+    """go1.19.8 matches 1.19; go1.27.3, go1.27rc1 match 1.27; go1.2 does not."""
+    return bool(re.match(r"^go%s(\D|$)" % re.escape(v), reported or ""))
+
+
+def binary(args, v, name, variant):
+    return os.path.join(args.go_bins, "go" + v, "%s.%s" % (name, variant))
+
+
+def variants_of(args, v, name):
+    have = [x for x in VARIANTS if os.path.exists(binary(args, v, name, x))]
+    if args.variants:
+        have = [x for x in have if x in args.variants.split()]
+    return have
+
+
+def start_target(c, label, argv, ready_prefix, timeout=30):
+    p = Proc(c, label, argv)
+    c.show.append((label, p, "err"))
+    line = p.wait_line("out", lambda l: l.startswith(ready_prefix), c.left(timeout),
+                       "'%s' line" % ready_prefix)
+    return p, line
+
+
+def start_gostray(c, args, pid, extra=()):
+    g = Proc(c, "gostray", [args.gostray, "capture", str(pid), "-d", "600", "--json"] + list(extra))
+    c.show.append(("gostray", g, "err"))
+    g.wait_line("err", lambda l: l.startswith("gostray: attached"), c.left(60), "attach line")
+    return g
+
+
+def stop_gostray(c, g, how=signal.SIGINT):
+    g.signal(how)
+    rc = g.wait(c.left(60), "exit after %s" % signal.Signals(how).name)
+    c.check(rc == 0, "gostray exited with status %s (want 0)" % rc)
+    return json_stdout(c, g)
+
+
+def json_stdout(c, p):
+    """The one JSON document a finished process printed on stdout."""
+    try:
+        return json.loads(p.text("out"))
+    except ValueError as e:
+        c.show.append((p.label, p, "out"))
+        raise CaseFail("%s's stdout is not one JSON document: %s" % (p.label, e))
+
+
+def read_truth(c, path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise CaseFail("truth file %s: %s" % (path, e))
+
+
+def sites_at(report, fname, line):
+    return [s for s in report.get("sites", [])
+            if os.path.basename(s.get("file") or "") == fname and s.get("line") == line]
+
+
+def sites_of_function(report, func):
+    return [s for s in report.get("sites", [])
+            if s.get("function") == func or (s.get("function") or "").startswith(func + "[")]
+
+
+def merged(found):
+    """Several report entries for one go statement (should be one) summed."""
+    m = {"created": 0, "exited": 0, "live": 0, "live_at_start": 0, "wait_reasons": {}}
+    for s in found:
+        for k in ("created", "exited", "live", "live_at_start"):
+            m[k] += int(s.get(k) or 0)
+        for r, n in (s.get("wait_reasons") or {}).items():
+            m["wait_reasons"][r] = m["wait_reasons"].get(r, 0) + n
+    return m
+
+
+def check_report_common(c, report, pid, v):
+    totals = report.get("totals") or {}
+    c.check(report.get("pid") == pid, "report pid %r, want %d" % (report.get("pid"), pid))
+    c.check(go_version_matches(report.get("go_version"), v),
+            "go_version %r, want go%s" % (report.get("go_version"), v))
+    c.check(totals.get("lost_events") == 0, "totals.lost_events %r, want 0" % totals.get("lost_events"))
+    sites = report.get("sites")
+    if not c.check(isinstance(sites, list) and sites, "no sites in the report"):
+        return
+    for s in sites:
+        for k in ("pc", "function", "file", "line", "start_function", "created", "exited",
+                  "live", "live_at_start", "wait_reasons", "oldest_age_s"):
+            if not c.check(k in s, "site %s:%s has no '%s'" % (s.get("file"), s.get("line"), k)):
+                return
+        c.check(isinstance(s["pc"], str) and re.match(r"^0x[0-9a-f]+$", s["pc"]),
+                "site pc %r is not a hex string" % s["pc"])
+        c.check(s["live"] == s["live_at_start"] + s["created"] - s["exited"],
+                "site %s (%s:%s): live %d != live_at_start %d + created %d - exited %d"
+                % (s["function"], os.path.basename(s["file"]), s["line"], s["live"],
+                   s["live_at_start"], s["created"], s["exited"]))
+    c.check(any((s["function"] or "").startswith("runtime.") for s in sites),
+            "no runtime.* site listed")
+    c.check(totals.get("live") == sum(s["live"] for s in sites),
+            "totals.live %r != sum of the sites' live %d"
+            % (totals.get("live"), sum(s["live"] for s in sites)))
+
+
+def describe(m):
+    return "live %d, live_at_start %d, created %d, exited %d" % (
+        m["live"], m["live_at_start"], m["created"], m["exited"])
+
+
+def check_site(c, name, found, t, where):
+    """One truth site against the report entries found for it."""
+    kind = t["kind"]
+    if not found:
+        if t["live"] == 0 and t["created_phase2"] == 0:
+            return      # born and gone before attach: nothing to see
+        c.check(False, "site %s (%s) missing from the report (truth: live %d, created in phase 2 %d)"
+                % (name, where, t["live"], t["created_phase2"]))
+        return
+    m = merged(found)
+    c.check(len(found) == 1, "site %s (%s) is %d report sites" % (name, where, len(found)))
+    want = {"live": t["live"], "live_at_start": t["live_phase1"], "created": t["created_phase2"],
+            "exited": t["live_phase1"] + t["created_phase2"] - t["live"]}
+    bad = [k for k in ("live", "live_at_start", "created", "exited") if m[k] != want[k]]
+    c.check(not bad, "site %s (%s): %s; truth: %s" % (name, where, describe(m), describe(want)))
+    if kind == "churn":
+        c.check(m["created"] > 1000, "churn site %s created only %d during the trace" % (name, m["created"]))
+    reasons = ZOO_WAIT_REASONS.get(name)
+    if reasons and t["live"] > 0:
+        wr = m["wait_reasons"]
+        c.check(sum(wr.values()) == t["live"] and set(wr) <= reasons,
+                "site %s (%s): wait_reasons %s, want %d goroutines in %s"
+                % (name, where, json.dumps(wr, sort_keys=True), t["live"], " or ".join(sorted(reasons))))
+
+
+def check_against_truth(c, report, truth, marks, src_dir):
+    totals = report.get("totals") or {}
+    c.check(totals.get("live_user") == truth["num_goroutine"],
+            "totals.live_user %r, want runtime.NumGoroutine() = %d"
+            % (totals.get("live_user"), truth["num_goroutine"]))
+    c.check(report.get("target_exited") in (False, None), "report says the target exited")
+    for name, t in sorted(truth["sites"].items()):
+        if t.get("function"):
+            found = sites_of_function(report, t["function"])
+            where = t["function"]
+        else:
+            if not c.check(name in marks, "truth site %s has no // site: marker" % name):
+                continue
+            fname, line = marks[name]
+            found = sites_at(report, fname, line)
+            where = "%s:%d" % (fname, line)
+            for s in found:
+                c.check(s["function"].startswith("main."), "site %s (%s): function %r, want main.*"
+                        % (name, where, s["function"]))
+        check_site(c, name, found, t, where)
+    # Live goroutines attributed to a line of the zoo that is not a marker
+    # are goroutines counted at the wrong site.
+    marked = set(marks.values())
+    src_files = {os.path.basename(p) for p in glob.glob(os.path.join(src_dir, "*.go"))}
+    for s in report.get("sites", []):
+        fname = os.path.basename(s["file"] or "")
+        if (fname in src_files and s["function"].startswith("main.")
+                and (fname, s["line"]) not in marked and s["live"]):
+            c.check(False, "unexpected site %s %s:%d with %d live" % (s["function"], fname, s["line"], s["live"]))
+
+
+# ------------------------------------------------------------------- cases
+
+def zoo_protocol(c, argv, on_ready=None):
+    """Run a zoo program through its phases; returns (zoo proc, pid, truth).
+    on_ready(pid) is called after READY and must return when SIGUSR1 may
+    be sent."""
+    truth_path = os.path.join(c.tmpdir(), "truth.json")
+    z, line = start_target(c, "zoo", argv + ["-truth", truth_path], "READY ")
+    pid = int(line.split()[1])
+    if pid != z.pid:
+        raise CaseFail("zoo says READY %d, its PID is %d" % (pid, z.pid))
+    ctx = on_ready(z) if on_ready else None
+    z.signal(signal.SIGUSR1)
+    z.wait_line("out", lambda l: l == "PHASE2-DONE", c.left(90), "PHASE2-DONE")
+    z.signal(signal.SIGUSR2)
+    z.wait_line("out", lambda l: l == "TRUTH-WRITTEN", c.left(30), "TRUTH-WRITTEN")
+    truth = read_truth(c, truth_path)
+    if truth["num_goroutine"] != truth.get("expected_goroutines", truth["num_goroutine"]):
+        c.notes.append("zoo was not quiescent: %d goroutines, %d expected"
+                       % (truth["num_goroutine"], truth["expected_goroutines"]))
+    return z, pid, truth, ctx
+
+
+def case_zoo(c, args, v, bin_path, src_dir):
+    marks = find_markers(src_dir)
+    holder = {}
+
+    def on_ready(z):
+        holder["g"] = start_gostray(c, args, z.pid)
+        time.sleep(1)   # let gostray run a while before phase 2
+
+    z, pid, truth, _ = zoo_protocol(c, [bin_path], on_ready)
+    report = stop_gostray(c, holder["g"])
+    z.signal(signal.SIGTERM)
+    rc = z.wait(c.left(15))
+    c.check(rc == 0, "zoo exited with status %s after SIGTERM" % rc)
+    check_report_common(c, report, pid, v)
+    check_against_truth(c, report, truth, marks, src_dir)
+    if c.errors:
+        c.notes.append("truth: " + json.dumps(truth, sort_keys=True))
+
+
+def parse_dump(path):
+    """pprof debug=2 dump -> (goroutine count, {(file basename, line): n},
+    {creator function: n})."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    count = 0
+    by_line, by_func = {}, {}
+    for block in text.split("\n\n"):
+        lines = block.strip("\n").split("\n")
+        if not lines or not lines[0].startswith("goroutine "):
+            continue
+        count += 1
+        for i, l in enumerate(lines):
+            if l.startswith("created by ") and i + 1 < len(lines):
+                func = l[len("created by "):].split(" in goroutine ")[0].strip()
+                m = re.match(r"^\s*(.*):(\d+)(\s|$)", lines[i + 1])
+                if m:
+                    key = (os.path.basename(m.group(1)), int(m.group(2)))
+                    by_line[key] = by_line.get(key, 0) + 1
+                    func = re.sub(r"\[.*\]$", "", func)
+                    by_func[func] = by_func.get(func, 0) + 1
+    return count, by_line, by_func
+
+
+def case_selfcheck(c, args, bin_path, src_dir):
+    """The zoo against its own pprof dumps, no gostray."""
+    marks = find_markers(src_dir)
+    dump = os.path.join(c.tmpdir(), "goroutines")
+    z, pid, truth, _ = zoo_protocol(c, [bin_path, "-pprof", dump])
+    z.signal(signal.SIGTERM)
+    rc = z.wait(c.left(15))
+    c.check(rc == 0, "exit status %s after SIGTERM" % rc)
+    c.check(not z.text("err"), "zoo wrote to stderr")
+    c.check(truth["num_goroutine"] == truth.get("expected_goroutines", truth["num_goroutine"]),
+            "not quiescent: NumGoroutine %d, expected %s" % (truth["num_goroutine"], truth.get("expected_goroutines")))
+    tsites = truth["sites"]
+    for name in sorted(marks):
+        c.check(name in tsites, "marker site:%s (%s:%d) is not in the truth" % ((name,) + marks[name]))
+    leak_fields = {}
+    for field in ("live", "live_phase1", "created_phase2"):
+        vals = [t[field] for t in tsites.values() if t["kind"] == "leak" and t[field]]
+        c.check(len(vals) == len(set(vals)), "leak sites share %s counts: %s" % (field, sorted(vals)))
+        leak_fields[field] = vals
+    for when, fname, key in (("phase 1", dump + ".phase1", "live_phase1"), ("final", dump + ".final", "live")):
+        count, by_line, by_func = parse_dump(fname)
+        if when == "final":
+            c.check(count == truth["num_goroutine"], "final dump has %d goroutines, NumGoroutine %d"
+                    % (count, truth["num_goroutine"]))
+        for name, t in sorted(tsites.items()):
+            if t.get("function"):
+                got, where = by_func.get(t["function"], 0), t["function"]
+            elif name in marks:
+                got, where = by_line.get(marks[name], 0), "%s:%d" % marks[name]
+            else:
+                c.check(False, "truth site %s has no marker" % name)
+                continue
+            c.check(got == t[key], "%s: site %s (%s): %d live in the dump, truth %d"
+                    % (when, name, where, got, t[key]))
+        src_files = {os.path.basename(p) for p in glob.glob(os.path.join(src_dir, "*.go"))}
+        marked = set(marks.values())
+        for (fname_, line), n in sorted(by_line.items()):
+            if fname_ in src_files and (fname_, line) not in marked:
+                c.check(False, "%s: %d goroutines created at unmarked %s:%d" % (when, n, fname_, line))
+    if c.errors:
+        c.notes.append("truth: " + json.dumps(truth, sort_keys=True))
+
+
+def case_demo(c, args, v, bin_path):
+    marks = find_markers(DEMO_DIR)
+    svc, _ = start_target(c, "leakyservice", [bin_path, "-addr", "127.0.0.1:0", "-load", "-rate", "100"],
+                          "leakyservice: listening")
+    time.sleep(1)
+    g = start_gostray(c, args, svc.pid)
+    time.sleep(3)
+    report = stop_gostray(c, g)
+    check_report_common(c, report, svc.pid, v)
+    for name in DEMO_LEAK_SITES:
+        if not c.check(name in marks, "demo has no marker site:%s" % name):
+            continue
+        found = sites_at(report, *marks[name])
+        if c.check(found, "demo leak site %s (%s:%d) not in the report" % ((name,) + marks[name])):
+            m = merged(found)
+            c.check(m["live"] > 0 and m["created"] > 0 and m["live_at_start"] > 0,
+                    "demo leak site %s: %s; want all > 0" % (name, describe(m)))
+
+
+def case_info(c, args, v, bin_path):
+    p = Proc(c, "gostray info", [args.gostray, "info", bin_path, "--json"])
+    c.show.append(("gostray info", p, "err"))
+    rc = p.wait(c.left(30))
+    c.check(rc == 0, "exit status %s" % rc)
+    doc = json_stdout(c, p)
+    c.check(doc.get("supported") is True, "supported: %r (%s)" % (doc.get("supported"), doc.get("reason")))
+    c.check(go_version_matches(doc.get("go_version"), v), "go_version %r, want go%s" % (doc.get("go_version"), v))
+    c.check(isinstance(doc.get("probes"), list) and doc.get("probes"), "no probes listed")
+    stripped = bin_path.endswith("-stripped")
+    if "symbols" in doc and stripped:
+        c.check(doc["symbols"] != "symtab", "a stripped binary's symbols from %r" % doc["symbols"])
+
+
+def expect_one_line_error(c, p, rc, needle):
+    err = [l for l in p.text("err").split("\n") if l.strip()]
+    c.check(rc not in (0, None), "exit status %s, want non-zero" % rc)
+    c.check(len(err) == 1, "%d lines on stderr, want 1" % len(err))
+    c.check(any(needle.lower() in l.lower() for l in err), "stderr does not mention %r" % needle)
+
+
+def case_not_go(c, args):
+    s = Proc(c, "sleep", ["sleep", "60"])
+    for _ in range(100):        # until the fork has exec'd sleep
+        try:
+            if os.path.basename(os.readlink("/proc/%d/exe" % s.pid)) == "sleep":
+                break
+        except OSError:
+            pass
+        time.sleep(0.01)
+    g = Proc(c, "gostray", [args.gostray, "capture", str(s.pid), "-d", "5"])
+    c.show.append(("gostray", g, "err"))
+    expect_one_line_error(c, g, g.wait(c.left(20)), "not a Go")
+    c.check(s.p.poll() is None, "gostray hurt the process it refused")
+
+
+def unused_pid():
+    p = subprocess.Popen(["true"])
+    p.wait()
+    pid = p.pid
+    while os.path.exists("/proc/%d" % pid):
+        pid += 1
+    return pid
+
+
+def case_no_pid(c, args):
+    pid = unused_pid()
+    g = Proc(c, "gostray", [args.gostray, "capture", str(pid), "-d", "1", "--json"])
+    c.show.append(("gostray", g, "err"))
+    expect_one_line_error(c, g, g.wait(c.left(20)), str(pid))
+
+
+def case_not_a_pid(c, args):
+    g = Proc(c, "gostray", [args.gostray, "capture", "notapid", "-d", "1"])
+    c.show.append(("gostray", g, "err"))
+    rc = g.wait(c.left(20))
+    c.check(rc not in (0, None), "exit status %s, want non-zero" % rc)
+    c.check("notapid" in g.text("err"), "stderr does not name the bad argument")
+
+
+def case_info_not_go(c, args):
+    g = Proc(c, "gostray", [args.gostray, "info", "/bin/true"])
+    c.show.append(("gostray", g, "err"))
+    expect_one_line_error(c, g, g.wait(c.left(20)), "not a Go")
+
+
+def case_target_killed(c, args, bin_path):
+    z, _ = start_target(c, "zoo", [bin_path], "READY ")
+    g = start_gostray(c, args, z.pid)
+    time.sleep(1)
+    z.p.kill()
+    z.p.wait()
+    rc = g.wait(c.left(20), "exit after the target died")
+    c.check(rc == 0, "exit status %s, want 0" % rc)
+    report = json_stdout(c, g)
+    c.check(report.get("target_exited") is True, "report's target_exited is %r" % report.get("target_exited"))
+    c.check(report.get("sites"), "the report lists no sites")
+    c.check(re.search(r"target.*exited", g.text("err")), "stderr does not say the target exited")
+
+
+def case_missing(c, msg):
+    raise CaseFail(msg)
+
+
+# -------------------------------------------------------------------- main
+
+def build(runner, args, versions):
+    """Build what is missing (tests/build-go.sh skips up-to-date binaries)."""
+    script = os.path.join(ROOT, "tests", "build-go.sh")
+
+    def do_build(c, v, pkgs):
+        p = Proc(c, "build-go.sh", [script, args.go_bins, v] + pkgs)
+        c.show.append(("build-go.sh", p, "err"))
+        rc = p.wait(c.left())
+        if rc != 0:
+            raise CaseFail("tests/build-go.sh exited with status %s" % rc)
+
+    for v in versions:
+        pkgs = [HELLO_DIR, ZOO_DIR, DEMO_DIR]
+        if version_tuple(v) >= (1, 23):
+            pkgs.append(ZOO_ITER_DIR)
+        runner.case("build/go%s" % v, do_build, 1800, v, pkgs)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--gostray", default="./gostray", help="the gostray binary")
+    ap.add_argument("--go-bins", default="build/go", help="folder of goV/NAME.VARIANT binaries")
+    ap.add_argument("--versions", default="1.19", help='Go versions, e.g. "1.19 1.27"')
+    ap.add_argument("--variants", default="", help="only these variants (default: every one built)")
+    ap.add_argument("--only", default="", help="only cases whose name matches this regex")
+    ap.add_argument("--zoo-selfcheck", action="store_true",
+                    help="check the zoo programs against their own goroutine dumps, without gostray")
+    ap.add_argument("--no-build", action="store_true", help="do not build missing binaries")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary files of each case")
+    args = ap.parse_args()
+    args.gostray = os.path.abspath(args.gostray)
+    args.go_bins = os.path.abspath(args.go_bins)
+    versions = args.versions.split()
+    runner = Runner(args)
+
+    if not args.zoo_selfcheck:
+        if os.geteuid() != 0:
+            log("FAIL integration: must run as root (gostray needs BPF and ptrace): sudo make test")
+            return 1
+        if not os.access(args.gostray, os.X_OK):
+            log("FAIL integration: no gostray binary at %s (run make first)" % args.gostray)
+            return 1
+
+    if not args.no_build:
+        build(runner, args, versions)
+
+    for v in versions:
+        zoo_variants = variants_of(args, v, "zoo")
+        if not zoo_variants:
+            runner.case("zoo/go%s" % v, case_missing, 10, "no zoo binaries in %s/go%s" % (args.go_bins, v))
+            continue
+        iter_variants = variants_of(args, v, "zoo-iter") if version_tuple(v) >= (1, 23) else []
+        if version_tuple(v) >= (1, 23) and not iter_variants:
+            runner.case("zoo-iter/go%s" % v, case_missing, 10,
+                        "no zoo-iter binaries in %s/go%s" % (args.go_bins, v))
+        if args.zoo_selfcheck:
+            for x in zoo_variants:
+                runner.case("selfcheck/go%s/zoo.%s" % (v, x), case_selfcheck, 120,
+                            args, binary(args, v, "zoo", x), ZOO_DIR)
+            for x in iter_variants:
+                runner.case("selfcheck/go%s/zoo-iter.%s" % (v, x), case_selfcheck, 120,
+                            args, binary(args, v, "zoo-iter", x), ZOO_ITER_DIR)
+            continue
+        # The zoo's own markers and counts first: the gostray cases rely on them.
+        runner.case("selfcheck/go%s/zoo.%s" % (v, zoo_variants[0]), case_selfcheck, 120,
+                    args, binary(args, v, "zoo", zoo_variants[0]), ZOO_DIR)
+        for x in zoo_variants:
+            runner.case("zoo/go%s/%s" % (v, x), case_zoo, 180, args, v, binary(args, v, "zoo", x), ZOO_DIR)
+        for x in iter_variants:
+            runner.case("zoo-iter/go%s/%s" % (v, x), case_zoo, 180, args, v,
+                        binary(args, v, "zoo-iter", x), ZOO_ITER_DIR)
+        for x in variants_of(args, v, "leakyservice")[:1]:
+            runner.case("demo/go%s/leakyservice.%s" % (v, x), case_demo, 90, args, v,
+                        binary(args, v, "leakyservice", x))
+        for name in ("hello", "zoo", "leakyservice", "zoo-iter"):
+            for x in variants_of(args, v, name):
+                runner.case("info/go%s/%s.%s" % (v, name, x), case_info, 40, args, v, binary(args, v, name, x))
+
+    if not args.zoo_selfcheck:
+        runner.case("bad/not-go", case_not_go, 30, args)
+        runner.case("bad/no-such-pid", case_no_pid, 30, args)
+        runner.case("bad/not-a-pid", case_not_a_pid, 30, args)
+        runner.case("bad/info-not-go", case_info_not_go, 30, args)
+        kv = [v for v in versions if variants_of(args, v, "zoo")]
+        if kv:
+            runner.case("bad/target-killed", case_target_killed, 60, args,
+                        binary(args, kv[0], "zoo", variants_of(args, kv[0], "zoo")[0]))
+    return runner.summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
