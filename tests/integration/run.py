@@ -180,6 +180,7 @@ class Case:
         self.notes = []         # shown on failure
         self.show = []          # (label, Proc, stream) shown on failure
         self.tmp = None
+        self.scale = 1
 
     def left(self, want=None):
         left = self.deadline - time.monotonic()
@@ -215,6 +216,7 @@ class Runner:
         if self.only and not self.only.search(name):
             return
         c = Case(name, timeout)
+        c.scale = self.args.scale
         # A watchdog kills the case's processes at its deadline, so that no
         # wait inside fn can outlive it.
         done = threading.Event()
@@ -460,7 +462,7 @@ def zoo_protocol(c, argv, on_ready=None):
     on_ready(pid) is called after READY and must return when SIGUSR1 may
     be sent."""
     truth_path = os.path.join(c.tmpdir(), "truth.json")
-    z, line = start_target(c, "zoo", argv + ["-truth", truth_path], "READY ")
+    z, line = start_target(c, "zoo", argv + ["-truth", truth_path, "-scale", str(c.scale)], "READY ")
     pid = int(line.split()[1])
     if pid != z.pid:
         raise CaseFail("zoo says READY %d, its PID is %d" % (pid, z.pid))
@@ -697,6 +699,8 @@ def main():
                     help="check the zoo programs against their own goroutine dumps, without gostray")
     ap.add_argument("--no-build", action="store_true", help="do not build missing binaries")
     ap.add_argument("--keep", action="store_true", help="keep the temporary files of each case")
+    ap.add_argument("--scale", type=int, default=1, help="multiply the zoo's leak counts by N")
+    ap.add_argument("--repeat", type=int, default=1, help="run the zoo cases N times (flakiness hunt)")
     args = ap.parse_args()
     args.gostray = os.path.abspath(args.gostray)
     args.go_bins = os.path.abspath(args.go_bins)
@@ -734,11 +738,14 @@ def main():
         # The zoo's own markers and counts first: the gostray cases rely on them.
         runner.case("selfcheck/go%s/zoo.%s" % (v, zoo_variants[0]), case_selfcheck, 120,
                     args, binary(args, v, "zoo", zoo_variants[0]), ZOO_DIR)
-        for x in zoo_variants:
-            runner.case("zoo/go%s/%s" % (v, x), case_zoo, 180, args, v, binary(args, v, "zoo", x), ZOO_DIR)
-        for x in iter_variants:
-            runner.case("zoo-iter/go%s/%s" % (v, x), case_zoo, 180, args, v,
-                        binary(args, v, "zoo-iter", x), ZOO_ITER_DIR)
+        for r in range(args.repeat):
+            suffix = "" if args.repeat == 1 else "#%d" % (r + 1)
+            for x in zoo_variants:
+                runner.case("zoo/go%s/%s%s" % (v, x, suffix), case_zoo, 180, args, v,
+                            binary(args, v, "zoo", x), ZOO_DIR)
+            for x in iter_variants:
+                runner.case("zoo-iter/go%s/%s%s" % (v, x, suffix), case_zoo, 180, args, v,
+                            binary(args, v, "zoo-iter", x), ZOO_ITER_DIR)
         for x in variants_of(args, v, "leakyservice")[:1]:
             runner.case("demo/go%s/leakyservice.%s" % (v, x), case_demo, 90, args, v,
                         binary(args, v, "leakyservice", x))
