@@ -88,7 +88,7 @@ $(OUTPUT)/tests/test_%: $(OUTPUT)/tests/test_%.o $(OUTPUT)/libgostray.a
 # Go programs the tests run against, built with every toolchain in
 # GO_VERSIONS and in every variant (static/PIE/cgo, stripped or not).
 fixtures: | $(DEPS_STAMP)
-	$(Q)tests/build-go.sh $(OUTPUT)/go "$(GO_VERSIONS)" tests/fixtures/hello
+	$(Q)tests/build-go.sh $(OUTPUT)/go "$(GO_VERSIONS)" tests/fixtures/hello tests/zoo demo/leakyservice
 
 # Real Go programs nobody here wrote (npm, Debian), cached outside the tree.
 real-programs: | $(DEPS_STAMP)
