@@ -1,0 +1,3 @@
+module gostray.bench/harness
+
+go 1.17

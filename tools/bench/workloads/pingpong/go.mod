@@ -1,0 +1,7 @@
+module gostray.bench/pingpong
+
+go 1.17
+
+require gostray.bench/harness v0.0.0
+
+replace gostray.bench/harness => ../harness
