@@ -1,3 +1,0 @@
-module gostray/tools/gen-offsets
-
-go 1.17
