@@ -1,0 +1,7 @@
+module leakzoo-iter
+
+go 1.23
+
+require leakzoo v0.0.0
+
+replace leakzoo => ../leakzoo
