@@ -44,6 +44,7 @@ SKEL := $(OUTPUT)/gostray.skel.h
 
 .PHONY: all clean install test unit-test integration-test fixtures real-programs demo
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: gostray
 
