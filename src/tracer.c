@@ -18,6 +18,7 @@
 
 #include "gostray_events.h"
 #include "gostray.skel.h"
+#include "selfcheck.h"
 #include "tracer.h"
 #include "waitreasons.h"
 
@@ -131,6 +132,27 @@ static int read_snapshot(struct tracer *tr, struct snapshot *s, char *err, size_
 	return snapshot_read(&src, s, err, errlen);
 }
 
+/* Before any probe: do the offsets read plausible goroutines here? */
+static int check_offsets(struct tracer *tr, char *err, size_t errlen)
+{
+	struct selfcheck_result res;
+	struct snapshot s;
+	char why[384];
+	int ret;
+
+	ret = read_snapshot(tr, &s, why, sizeof(why));
+	if (ret) {
+		snprintf(err, errlen, "cannot read the goroutine list of PID %d: %s",
+			 tr->t->pid, why);
+		return ret;
+	}
+	ret = selfcheck_snapshot(tr->t, &s, &res, why, sizeof(why));
+	if (ret)
+		snprintf(err, errlen, "PID %d: %s", tr->t->pid, why);
+	snapshot_free(&s);
+	return ret;
+}
+
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_WARN && getenv("GOSTRAY_DEBUG"))
@@ -166,6 +188,10 @@ int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *
 		goto err_free_collector;
 	}
 	tr->pidfd = (int)syscall(SYS_pidfd_open, t->pid, 0);
+
+	ret = check_offsets(tr, err, errlen);
+	if (ret)
+		goto err_close_mem;
 
 	tr->skel = gostray_bpf__open();
 	if (!tr->skel) {

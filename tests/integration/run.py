@@ -663,6 +663,28 @@ def case_target_killed(c, args, bin_path):
     c.check(re.search(r"target.*exited", g.text("err")), "stderr does not say the target exited")
 
 
+def case_offsets_mismatch(c, args, bin_path, v):
+    """A Go 1.27 binary whose version strings say go1.23 gets the 1.23
+    offsets (goid at 160, not 152): the attach-time self-check must refuse
+    before any probe, and the target must not notice."""
+    fake = os.path.join(c.tmpdir(), "zoo-says-go1.23")
+    data = open(bin_path, "rb").read()
+    c.check(data.count(b"go" + v.encode()) > 0, "no go%s string to patch" % v)
+    with open(fake, "wb") as f:
+        f.write(data.replace(b"go" + v.encode(), b"go1.23"))
+    os.chmod(fake, 0o755)
+    z, _ = start_target(c, "zoo", [fake], "READY ")
+    info = Proc(c, "gostray", [args.gostray, "info", fake, "--json"])
+    info.wait(c.left(20))
+    c.check('"go1.23' in info.text("out"), "gostray info does not see the patched go1.23")
+    g = Proc(c, "gostray", [args.gostray, "capture", str(z.pid), "-d", "2"])
+    c.show.append(("gostray", g, "err"))
+    expect_one_line_error(c, g, g.wait(c.left(20)), "offsets do not fit")
+    c.check(z.p.poll() is None, "the target died after gostray refused it")
+    z.signal(signal.SIGTERM)
+    c.check(z.wait(c.left(10)) == 0, "the target did not exit cleanly after the refusal")
+
+
 def case_missing(c, msg):
     raise CaseFail(msg)
 
@@ -762,6 +784,10 @@ def main():
         if kv:
             runner.case("bad/target-killed", case_target_killed, 60, args,
                         binary(args, kv[0], "zoo", variants_of(args, kv[0], "zoo")[0]))
+        nv = [v for v in versions if version_tuple(v) >= (1, 25) and "static-stripped" in variants_of(args, v, "zoo")]
+        if nv:
+            runner.case("bad/offsets-mismatch", case_offsets_mismatch, 60, args,
+                        binary(args, nv[-1], "zoo", "static-stripped"), nv[-1])
     return runner.summary()
 
 
