@@ -64,7 +64,10 @@ int go_offsets_resolve(const struct gobin *gb, struct go_offsets *out,
 /*
  * Whether a goroutine starting in start_function is one the runtime counts
  * as a system goroutine, i.e. excluded from runtime.NumGoroutine()
- * (isSystemGoroutine in runtime/traceback.go, as newproc1 applies it).
+ * (isSystemGoroutine in runtime/traceback.go, as newproc1 applies it):
+ * "runtime.*" except runtime.main, runtime.handleAsyncEvent and, from Go
+ * 1.22, runtime.corostart.  start_function is the pclntab name of g.startpc
+ * (e.g. "runtime.gcenable.gowrap1"); minor 0 (unknown) gets the newest rules.
  */
 bool go_is_system_goroutine(int minor, const char *start_function);
 

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Go runtime struct offsets: from the binary's own DWARF when it has any
- * (libdw, which also inflates .zdebug_* and SHF_COMPRESSED sections), else
- * from the table tools/gen-offsets.sh generated from the DWARF of binaries
- * built by every toolchain (src/offsets_table.inc).
+ * Go runtime struct offsets: from the binary's own DWARF when it has any,
+ * else from the table tools/gen-offsets generated from the DWARF of
+ * binaries built by every toolchain (src/offsets_table.inc).
+ *
+ * libdw inflates both kinds of zlib-compressed DWARF Go linkers write:
+ * SHF_COMPRESSED .debug_* (Go 1.19+ here) and the older GNU-style
+ * .zdebug_* (Go 1.17's buildifier 4.2.5), so no elf_compress() call is
+ * needed here.
  */
 #include <elfutils/libdw.h>
 #include <dwarf.h>
@@ -164,8 +168,9 @@ int go_offsets_from_dwarf(const char *path, struct go_offsets *out,
 	memset(out, 0, sizeof(*out));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		return -errno;
+		ret = -errno;	/* before snprintf can clobber errno */
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(-ret));
+		return ret;
 	}
 	dw = dwarf_begin(fd, DWARF_C_READ);
 	if (!dw) {
@@ -231,7 +236,9 @@ out_close_fd:
 	return ret;
 }
 
-/* Fields the tracer depends on, compared between DWARF and the table. */
+/* Every field, DWARF against the table: a difference means the table is
+ * wrong for this build (or the binary is a patched runtime).  One line
+ * naming the first difference. */
 static int describe_mismatch(const struct go_offsets *d, const struct go_offsets *t,
 			     char *buf, size_t len)
 {
@@ -241,15 +248,24 @@ static int describe_mismatch(const struct go_offsets *d, const struct go_offsets
 		{ "g.startpc", d->g_startpc, t->g_startpc },
 		{ "g.atomicstatus", d->g_atomicstatus, t->g_atomicstatus },
 		{ "g.waitreason", d->g_waitreason, t->g_waitreason },
+		{ "g.waitsince", d->g_waitsince, t->g_waitsince },
 		{ "g.parentGoid", d->g_parent_goid, t->g_parent_goid },
 		{ "g.m", d->g_m, t->g_m },
+		{ "g.sched", d->g_sched, t->g_sched },
+		{ "g.stack.lo", d->g_stack_lo, t->g_stack_lo },
+		{ "g.stack.hi", d->g_stack_hi, t->g_stack_hi },
+		{ "sizeof(g)", d->g_size, t->g_size },
+		{ "gobuf.sp", d->gobuf_sp, t->gobuf_sp },
+		{ "gobuf.pc", d->gobuf_pc, t->gobuf_pc },
+		{ "gobuf.bp", d->gobuf_bp, t->gobuf_bp },
 		{ "m.curg", d->m_curg, t->m_curg },
+		{ "m.procid", d->m_procid, t->m_procid },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(f) / sizeof(*f); i++) {
 		if (f[i].a != f[i].b) {
-			snprintf(buf, len, "DWARF says %s is at %d, the table says %d; "
+			snprintf(buf, len, "DWARF says %s is at %d, the built-in table says %d; "
 				 "using DWARF", f[i].name, (int)f[i].a, (int)f[i].b);
 			return 1;
 		}
@@ -285,15 +301,25 @@ int go_offsets_resolve(const struct gobin *gb, struct go_offsets *out,
 
 bool go_is_system_goroutine(int minor, const char *start_function)
 {
-	/* runtime/traceback.go isSystemGoroutine(gp, false), as newproc1 uses
-	 * it to count sched.ngsys, which runtime.NumGoroutine() subtracts:
-	 * runtime.* except the main goroutine and coroutines (corostart, Go
-	 * 1.23+).  The finalizer and cleanup goroutines count as system when
-	 * created, so they stay excluded. */
-	(void)minor;
-	if (strncmp(start_function, "runtime.", 8))
+	/*
+	 * newproc1 counts sched.ngsys with isSystemGoroutine(newg, false)
+	 * (runtime/traceback.go), and gcount(), hence NumGoroutine(),
+	 * subtracts ngsys: system means a start function in package runtime
+	 * ("runtime.", not "runtime/pprof."), except the funcIDs
+	 * runtime_main and handleAsyncEvent (js/wasm), plus corostart
+	 * (iter.Pull coroutines) from Go 1.22.  The finalizer goroutine
+	 * (runfinq, runFinalizers in 1.25+) and the cleanup goroutines
+	 * (runCleanups, 1.25+) are created while not running user code, so
+	 * they count as system; ngsys never changes for them afterwards.
+	 * Checked in the 1.19, 1.21-1.27 sources.  An unknown version (0)
+	 * gets the newest rules.
+	 */
+	if (!start_function || strncmp(start_function, "runtime.", 8))
 		return false;
-	return strcmp(start_function, "runtime.main") &&
-	       strcmp(start_function, "runtime.corostart") &&
-	       strcmp(start_function, "runtime.handleAsyncEvent");
+	if (!strcmp(start_function, "runtime.main") ||
+	    !strcmp(start_function, "runtime.handleAsyncEvent"))
+		return false;
+	if ((minor == 0 || minor >= 22) && !strcmp(start_function, "runtime.corostart"))
+		return false;
+	return true;
 }
