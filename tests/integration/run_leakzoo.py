@@ -18,6 +18,10 @@ tests/leakzoo-iter (Go >= 1.23) and demo/leakyservice.  Then the cases:
                       and per-site counts); gostray's JSON must match it
                       exactly, at the file:line of each `// site:NAME` marker
   iter/goV/VARIANT    the same for iter.Pull coroutines (Go >= 1.23)
+  zoo-nopark/...      the zoo case with gostray --no-park
+  zoo-racing/..., iter-racing/...  gostray attaches while phase 2 churns:
+                      the baseline races with creations and exits, the live
+                      counts must still be exact
   info/goV/leakzoo.VARIANT  `gostray info BINARY --json`: supported, go_version
   demo/goV            the demo service under load: its leaking lines show
   bad/...             not a Go program, no such process, info of a non-Go
@@ -402,15 +406,20 @@ def find_site(c, report, name, mark, fn=None):
 
 # ------------------------------------------------------------- zoo protocol
 
-def run_zoo(c, argv, attach):
-    """A zoo program through its phases.  attach(zoo proc) runs after READY
-    (before SIGUSR1); returns (zoo, truth)."""
+def run_zoo(c, argv, attach, during=False):
+    """A zoo program through its phases.  attach(zoo proc) runs after READY,
+    before SIGUSR1, or with during, 0.5s into phase 2 (while the controls
+    churn); returns (zoo, truth)."""
     truth_path = os.path.join(c.tmpdir(), "truth.json")
     z = Proc(c, "zoo", argv + ["-truth", truth_path])
     c.show.append((z, "err"))
     z.wait_line("out", lambda l: l == "READY", c.left(30), "READY")
-    attach(z)
+    if not during:
+        attach(z)
     z.signal(signal.SIGUSR1)
+    if during:
+        time.sleep(0.5)
+        attach(z)
     z.wait_line("out", lambda l: l == "PHASE2-DONE", c.left(60), "PHASE2-DONE")
     z.signal(signal.SIGUSR2)
     z.wait_line("out", lambda l: l == "TRUTH-WRITTEN", c.left(30), "TRUTH-WRITTEN")
@@ -425,24 +434,28 @@ def run_zoo(c, argv, attach):
     return z, truth
 
 
-def case_zoo(c, args, v, path, src_dir):
+def case_zoo(c, args, v, path, src_dir, extra=(), during=False):
+    """extra: gostray options (--no-park).  during: attach while phase 2
+    churns, so that the baseline read races with creations and exits; the
+    split between live_at_start and created is then unknown, but live must
+    still be exact: nothing counted twice, nothing missed."""
     marks = find_markers(src_dir)
     holder = {}
 
     def attach(z):
-        holder["g"] = start_gostray(c, args, z.pid)
+        holder["g"] = start_gostray(c, args, z.pid, extra)
 
-    z, truth = run_zoo(c, [path], attach)
+    z, truth = run_zoo(c, [path], attach, during)
     report = stop_gostray(c, holder["g"])
     with open(os.path.join(c.tmpdir(), "report.json"), "w") as f:
         f.write(holder["g"].text("out"))
     z.signal(signal.SIGTERM)
     rc = z.wait(c.left(10))
     c.check(rc == 0, "the zoo exited with status %s after SIGTERM" % rc)
-    check_zoo_report(c, report, truth, marks, z.pid, v)
+    check_zoo_report(c, report, truth, marks, z.pid, v, exact_split=not during)
 
 
-def check_zoo_report(c, report, truth, marks, pid, v):
+def check_zoo_report(c, report, truth, marks, pid, v, exact_split=True):
     """gostray's report against the zoo's truth, site by site."""
     c.notes.append("truth: " + json.dumps(truth, sort_keys=True))
     check_report_common(c, report, pid, v)
@@ -458,18 +471,24 @@ def check_zoo_report(c, report, truth, marks, pid, v):
         t = tsites[name]
         if name not in marks:
             continue
+        if not exact_split and t["live"] == 0 and not any(
+                os.path.basename(x.get("file") or "") == marks[name][0] and x.get("line") == marks[name][1]
+                for x in report["sites"]):
+            continue    # all born and gone before the attach
         s = find_site(c, report, name, marks[name], t.get("function"))
         if s is None:
             continue
         what = "site %s (%s:%d)" % ((name,) + marks[name])
         c.check(s["live"] == t["live"], "%s: live %s, truth %d" % (what, s["live"], t["live"]))
+        c.check(s.get("system") is False, "%s: system %r, want false" % (what, s.get("system")))
+        if not exact_split:
+            continue
         c.check(s["live_at_start"] == t["phase1"],
                 "%s: live_at_start %s, truth %d (alive at attach)" % (what, s["live_at_start"], t["phase1"]))
         c.check(s["created"] == t["phase2"],
                 "%s: created %s, truth %d (created while attached)" % (what, s["created"], t["phase2"]))
         c.check(s["exited"] == t["phase1"] + t["phase2"] - t["live"],
                 "%s: exited %s, truth %d" % (what, s["exited"], t["phase1"] + t["phase2"] - t["live"]))
-        c.check(s.get("system") is False, "%s: system %r, want false" % (what, s.get("system")))
         if t["leak"]:
             c.check(t["live"] > 0 and t["phase1"] > 0 and t["phase2"] > 0,
                     "%s: the zoo leaked nothing in a phase: %r" % (what, t))
@@ -686,6 +705,13 @@ def main():
         if vt(v) >= (1, 23):
             for x in VARIANTS:
                 r.case("iter/go%s/%s" % (v, x), 60, case_zoo, args, v, it(x), ITER_DIR)
+        r.case("zoo-nopark/go%s/pie-stripped" % v, 90, case_zoo, args, v, zoo("pie-stripped"), ZOO_DIR,
+               ["--no-park"])
+        r.case("zoo-racing/go%s/static-stripped" % v, 90, case_zoo, args, v, zoo("static-stripped"), ZOO_DIR,
+               (), True)
+        if vt(v) >= (1, 23):
+            r.case("iter-racing/go%s/static-stripped" % v, 60, case_zoo, args, v, it("static-stripped"),
+                   ITER_DIR, (), True)
         for x in VARIANTS:
             r.case("info/go%s/leakzoo.%s" % (v, x), 30, case_info, args, v, zoo(x))
         r.case("demo/go%s" % v, 60, case_demo, args, v, binary(args, v, "leakyservice", "static-stripped"))
