@@ -1,3 +1,0 @@
-module leakzoo
-
-go 1.17
