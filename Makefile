@@ -42,7 +42,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUTPUT)/tests/%)
 SKEL := $(OUTPUT)/gostray.skel.h
 
-.PHONY: all clean install test unit-test integration-test fixtures real-programs demo
+.PHONY: all clean install test unit-test integration-test fixtures real-programs demo bench
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -105,6 +105,11 @@ test: unit-test integration-test
 
 demo: gostray
 	$(Q)tools/demo.sh
+
+# Probe cost against an untraced run, a naive entry-probe tracer and the
+# empty-probe floor, in one run (tools/bench/bench --help).
+bench: gostray
+	$(Q)tools/bench/bench $(BENCH_ARGS)
 
 install: gostray
 	install -d $(DESTDIR)$(PREFIX)/bin
