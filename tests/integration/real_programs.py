@@ -88,11 +88,11 @@ def free_ports(n):
             s.close()
 
 
-def http_get(port, path, timeout=5.0, method="GET"):
+def http_get(port, path, timeout=5.0):
     """(status, body) over a new connection; (None, error text) on failure."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request(method, path)
+        conn.request("GET", path)
         r = conn.getresponse()
         return r.status, r.read().decode("utf-8", "replace")
     except (OSError, http.client.HTTPException) as e:
@@ -190,6 +190,8 @@ def capture(c, args, pid, seconds, during=None):
     c.show.append(("gostray", g, "err"))
     g.wait_line("err", lambda l: l.startswith("gostray: attached"), c.left(30), "attach line")
     got = during() if during else None
+    if during and g.p.poll() is not None:
+        raise CaseFail("the reads inside the %ss capture outlasted it (machine too busy?)" % seconds)
     rc = g.wait(c.left(seconds + 30), "end of the %ss capture" % seconds)
     if rc != 0:
         raise CaseFail("gostray capture exited with status %s" % rc)
@@ -666,24 +668,32 @@ def fetch(names, timeout):
         except subprocess.TimeoutExpired:
             return 1, "", "fetch timed out after %ds" % timeout
         return r.returncode, r.stdout.decode(), r.stderr.decode(errors="replace")
+    def why(rc, err):
+        reason = err.strip().split("\n")[-1] or "exit status %d" % rc
+        # The fetcher says "cannot reach ..." only when the registry is
+        # unreachable: the one reason to skip.
+        return "cannot reach" in reason, reason
+
+    # All at once (one lock, one apt update); the fetcher stops at the first
+    # failure: that one is missing, the rest are fetched one by one.
     rc, out, err = one(names)
     for line in out.split("\n"):
         f = line.split(" ", 1)
         if len(f) == 2 and f[0] in names:
             paths[f[0]] = f[1]
     if rc != 0:
+        m = re.findall(r"^fetch-real-programs: fetching (\S+) ", err, re.M)
+        if m and m[-1] in names and m[-1] not in paths:
+            missing[m[-1]] = why(rc, err)
         for n in names:
-            if n in paths:
+            if n in paths or n in missing:
                 continue
             rc, out, err = one([n])
             f = out.strip().split(" ", 1)
             if rc == 0 and len(f) == 2:
                 paths[n] = f[1]
-                continue
-            reason = (err.strip().split("\n") or ["exit status %d" % rc])[-1]
-            # The fetcher says "cannot reach ..." only when the registry is
-            # unreachable: the one reason to skip.
-            missing[n] = ("cannot reach" in reason, reason)
+            else:
+                missing[n] = why(rc, err)
     return paths, missing
 
 
