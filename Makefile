@@ -6,7 +6,8 @@ CC ?= gcc
 CLANG ?= clang
 BPFTOOL ?= bpftool
 ARCH ?= x86
-GO_VERSIONS ?= 1.19 1.27
+# Every Go toolchain Debian offers here (1.17, 1.18, 1.20: real binaries only).
+GO_VERSIONS ?= 1.19 1.21 1.22 1.23 1.24 1.25 1.26 1.27
 
 ifeq ($(V),1)
 Q =
@@ -98,8 +99,9 @@ real-programs: | $(DEPS_STAMP)
 unit-test: $(UNIT_BINS) fixtures real-programs
 	$(Q)tests/run-unit.sh $(OUTPUT) "$(GO_VERSIONS)" $(UNIT_BINS)
 
-integration-test: gostray fixtures
+integration-test: gostray fixtures real-programs
 	$(Q)python3 tests/integration/run.py --gostray ./gostray --go-bins $(OUTPUT)/go --versions "$(GO_VERSIONS)"
+	$(Q)python3 tests/integration/real_programs.py --gostray ./gostray
 
 test: unit-test integration-test
 
