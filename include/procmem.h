@@ -24,10 +24,17 @@ void procmem_close(struct procmem *pm);
 /* Read exactly len bytes at addr; -EFAULT on a short or failed read. */
 int procmem_read(struct procmem *pm, uint64_t addr, void *buf, size_t len);
 
-/* Scatter read: n requests of (addr, len) into bufs.  ok[i] is set to 1 for
- * each request fully read.  Returns the number of requests read. */
-size_t procmem_readv(struct procmem *pm, const uint64_t *addrs, size_t len,
-		     void *bufs, size_t n, uint8_t *ok);
+/* One piece of a scatter read. */
+struct procmem_req {
+	uint64_t addr;
+	size_t len;
+	void *buf;
+	uint8_t ok;	/* set to 1 when fully read */
+};
+
+/* Scatter read of n requests, many per system call; each request's ok
+ * says whether it was read in full.  Returns the number read. */
+size_t procmem_readv(struct procmem *pm, struct procmem_req *reqs, size_t n);
 
 /*
  * Start address of the mapping of the process's own executable (matched by

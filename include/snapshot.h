@@ -54,6 +54,7 @@ struct snapshot_source {
 	const struct go_offsets *off;
 	uint64_t allglen_addr;	/* runtime addresses (load bias applied) */
 	uint64_t allgptr_addr;
+	size_t max_gs;		/* read only the first max_gs slots; 0: all */
 };
 
 /* Refuse to read more slots than this: a garbage allglen would otherwise

@@ -50,43 +50,43 @@ int procmem_read(struct procmem *pm, uint64_t addr, void *buf, size_t len)
 
 /* One batch through process_vm_readv: it stops at the first request it
  * cannot complete, so read the rest of the batch one by one after it. */
-static void readv_batch(struct procmem *pm, const uint64_t *addrs, size_t len,
-			uint8_t *bufs, size_t n, uint8_t *ok)
+static void readv_batch(struct procmem *pm, struct procmem_req *reqs, size_t n)
 {
 	struct iovec local[READV_BATCH], remote[READV_BATCH];
-	size_t i, full;
 	ssize_t got;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
-		local[i].iov_base = bufs + i * len;
-		local[i].iov_len = len;
-		remote[i].iov_base = (void *)(uintptr_t)addrs[i];
-		remote[i].iov_len = len;
+		local[i].iov_base = reqs[i].buf;
+		local[i].iov_len = reqs[i].len;
+		remote[i].iov_base = (void *)(uintptr_t)reqs[i].addr;
+		remote[i].iov_len = reqs[i].len;
 	}
 	got = process_vm_readv(pm->pid, local, n, remote, n, 0);
-	full = got > 0 ? (size_t)got / len : 0;
 	for (i = 0; i < n; i++) {
-		if (i < full)
-			ok[i] = 1;
-		else
-			ok[i] = procmem_read(pm, addrs[i], bufs + i * len, len) == 0;
+		if (got >= (ssize_t)reqs[i].len) {
+			reqs[i].ok = 1;
+			got -= (ssize_t)reqs[i].len;
+		} else {
+			got = 0;
+			reqs[i].ok = procmem_read(pm, reqs[i].addr, reqs[i].buf,
+						  reqs[i].len) == 0;
+		}
 	}
 }
 
-size_t procmem_readv(struct procmem *pm, const uint64_t *addrs, size_t len,
-		     void *bufs, size_t n, uint8_t *ok)
+size_t procmem_readv(struct procmem *pm, struct procmem_req *reqs, size_t n)
 {
 	size_t done = 0, good = 0, i;
 
 	while (done < n) {
 		size_t batch = n - done < READV_BATCH ? n - done : READV_BATCH;
 
-		readv_batch(pm, addrs + done, len, (uint8_t *)bufs + done * len,
-			    batch, ok + done);
+		readv_batch(pm, reqs + done, batch);
 		done += batch;
 	}
 	for (i = 0; i < n; i++)
-		good += ok[i];
+		good += reqs[i].ok;
 	return good;
 }
 

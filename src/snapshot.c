@@ -82,13 +82,79 @@ static void decode_g(const struct go_offsets *o, uint64_t addr,
 	g->waitreason = raw[o->g_waitreason];
 }
 
+/*
+ * g structs come from a few size classes and sit side by side in memory,
+ * so reading them one request each (100k requests for 100k goroutines)
+ * pays the kernel's per-request cost 100k times.  Sort them by address
+ * and read runs of neighbours as one request.
+ */
+#define RANGE_MAX (64 * 1024)	/* bytes per request */
+#define GAP_MAX 512		/* unused bytes we accept reading between gs */
+
+struct gslot {
+	uint64_t addr;
+	size_t range;	/* request that holds it */
+};
+
+static int cmp_slot_addr(const void *a, const void *b)
+{
+	const struct gslot *x = *(struct gslot *const *)a, *y = *(struct gslot *const *)b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Plan the requests for slots (sorted views in order), reading them into
+ * one buffer.  Returns the number of requests, 0 on allocation failure. */
+static size_t plan_ranges(struct gslot *slots, struct gslot **order, size_t n,
+			  size_t gsize, struct procmem_req **reqs_out, uint8_t **buf_out)
+{
+	struct procmem_req *reqs = calloc(n, sizeof(*reqs));
+	size_t i, nr = 0, total = 0;
+	uint8_t *buf;
+
+	if (!reqs)
+		return 0;
+	for (i = 0; i < n; i++) {
+		struct gslot *s = order[i];
+		struct procmem_req *r = nr ? &reqs[nr - 1] : NULL;
+
+		if (r && s->addr >= r->addr && s->addr <= r->addr + r->len + GAP_MAX &&
+		    s->addr + gsize - r->addr <= RANGE_MAX) {
+			if (s->addr + gsize > r->addr + r->len)
+				r->len = s->addr + gsize - r->addr;
+		} else {
+			r = &reqs[nr++];
+			r->addr = s->addr;
+			r->len = gsize;
+		}
+		s->range = nr - 1;
+	}
+	for (i = 0; i < nr; i++)
+		total += reqs[i].len;
+	buf = malloc(total ? total : 1);
+	if (!buf) {
+		free(reqs);
+		return 0;
+	}
+	for (i = 0, total = 0; i < nr; i++) {
+		reqs[i].buf = buf + total;
+		total += reqs[i].len;
+	}
+	*reqs_out = reqs;
+	*buf_out = buf;
+	return nr;
+}
+
 int snapshot_read(const struct snapshot_source *src, struct snapshot *out,
 		  char *err, size_t errlen)
 {
+	struct gslot *slots = NULL, **order = NULL;
+	struct procmem_req *reqs = NULL;
+	size_t nreqs = 0;
 	const struct go_offsets *o = src->off;
 	uint64_t allglen = 0, allgptr = 0, *gptrs = NULL;
 	size_t gsize = g_read_size(o), i;
-	uint8_t *raw = NULL, *ok = NULL;
+	uint8_t *raw = NULL;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -108,14 +174,14 @@ int snapshot_read(const struct snapshot_source *src, struct snapshot *out,
 		return -EINVAL;
 	}
 	out->allglen = allglen;
+	if (src->max_gs && allglen > src->max_gs)
+		allglen = src->max_gs;
 	if (!allglen)
 		goto done;
 
 	gptrs = calloc(allglen, sizeof(*gptrs));
-	raw = malloc(allglen * gsize);
-	ok = calloc(allglen, 1);
 	out->gs = calloc(allglen, sizeof(*out->gs));
-	if (!gptrs || !raw || !ok || !out->gs) {
+	if (!gptrs || !out->gs) {
 		snprintf(err, errlen, "out of memory for %lu goroutines",
 			 (unsigned long)allglen);
 		ret = -ENOMEM;
@@ -127,15 +193,37 @@ int snapshot_read(const struct snapshot_source *src, struct snapshot *out,
 			 (unsigned long)allgptr, strerror(-ret));
 		goto err_free;
 	}
-	procmem_readv(src->mem, gptrs, gsize, raw, allglen, ok);
+	slots = calloc(allglen, sizeof(*slots));
+	order = calloc(allglen, sizeof(*order));
+	if (!slots || !order) {
+		snprintf(err, errlen, "out of memory for %lu goroutines",
+			 (unsigned long)allglen);
+		ret = -ENOMEM;
+		goto err_free;
+	}
 	for (i = 0; i < allglen; i++) {
+		slots[i].addr = gptrs[i];
+		order[i] = &slots[i];
+	}
+	qsort(order, allglen, sizeof(*order), cmp_slot_addr);
+	nreqs = plan_ranges(slots, order, allglen, gsize, &reqs, &raw);
+	if (!nreqs) {
+		snprintf(err, errlen, "out of memory for %lu goroutines",
+			 (unsigned long)allglen);
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	procmem_readv(src->mem, reqs, nreqs);
+	/* allgs order, so the snapshot lists goroutines as the runtime does */
+	for (i = 0; i < allglen; i++) {
+		const struct procmem_req *r = &reqs[slots[i].range];
 		struct snap_g *g = &out->gs[out->n];
 
-		if (!ok[i]) {
+		if (!r->ok || !slots[i].addr) {
 			out->unreadable++;
 			continue;
 		}
-		decode_g(o, gptrs[i], raw + i * gsize, g);
+		decode_g(o, slots[i].addr, (const uint8_t *)r->buf + (slots[i].addr - r->addr), g);
 		if (go_status_alive(g->status))
 			out->n++;
 	}
@@ -143,13 +231,17 @@ done:
 	out->finished_ns = monotonic_ns();
 	free(gptrs);
 	free(raw);
-	free(ok);
+	free(reqs);
+	free(slots);
+	free(order);
 	return 0;
 
 err_free:
 	free(gptrs);
 	free(raw);
-	free(ok);
+	free(reqs);
+	free(slots);
+	free(order);
 	snapshot_free(out);
 	return ret;
 }

@@ -120,16 +120,28 @@ static void detach_probes(struct tracer *tr)
 		bpf_link__destroy(tr->links[--tr->nlinks]);
 }
 
-static int read_snapshot(struct tracer *tr, struct snapshot *s, char *err, size_t errlen)
+/* The self-check judges offsets on a sample: the oldest gs (the runtime's
+ * own and the first user goroutines) are enough, and a target with 100k
+ * goroutines is then not read in full twice. */
+#define SELFCHECK_SAMPLE 4096
+
+static int read_snapshot_upto(struct tracer *tr, struct snapshot *s, size_t max_gs,
+			      char *err, size_t errlen)
 {
 	struct snapshot_source src = {
 		.mem = &tr->mem,
 		.off = &tr->t->off,
 		.allglen_addr = target_addr(tr->t, tr->t->allglen.addr),
 		.allgptr_addr = target_addr(tr->t, tr->t->allgptr.addr),
+		.max_gs = max_gs,
 	};
 
 	return snapshot_read(&src, s, err, errlen);
+}
+
+static int read_snapshot(struct tracer *tr, struct snapshot *s, char *err, size_t errlen)
+{
+	return read_snapshot_upto(tr, s, 0, err, errlen);
 }
 
 /* Before any probe: do the offsets read plausible goroutines here? */
@@ -140,7 +152,7 @@ static int check_offsets(struct tracer *tr, char *err, size_t errlen)
 	char why[384];
 	int ret;
 
-	ret = read_snapshot(tr, &s, why, sizeof(why));
+	ret = read_snapshot_upto(tr, &s, SELFCHECK_SAMPLE, why, sizeof(why));
 	if (ret) {
 		snprintf(err, errlen, "cannot read the goroutine list of PID %d: %s",
 			 tr->t->pid, why);
@@ -235,8 +247,11 @@ int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *
 	collector_apply_snapshot(tr->coll, &base);
 	tr->baseline_live = base.n;
 	snapshot_free(&base);
-	/* A second look drops goroutines the first read saw half-made. */
-	tracer_refresh_waits(tr);
+	/* Up to Go 1.23 newproc1 marks a reused g runnable before it writes
+	 * the new goid: a second look drops goroutines the first read saw
+	 * half-made.  From 1.24 the goid is written first. */
+	if (t->minor <= 23)
+		tracer_refresh_waits(tr);
 	tr->baseline_ns = monotonic_ns();
 	return 0;
 
