@@ -15,6 +15,10 @@ for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing+=("$p")
 done
+# The real-program tests fetch esbuild, buf and buildifier with npm; the
+# machine's own npm serves when there is one.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 if [[ $(id -u) -ne 0 ]]; then
