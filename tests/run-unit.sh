@@ -5,6 +5,11 @@ set -u
 out=$1; shift
 export GOSTRAY_GO_VERSIONS=$1; shift
 export GOSTRAY_FIXTURES=$out/go
+# Set by `make real-programs` only when a registry could not be reached.
+if [[ -s $out/real-programs-unreachable ]]; then
+	export GOSTRAY_REAL_SKIP="$(head -1 "$out/real-programs-unreachable")"
+	echo "SKIP real-program unit checks: $GOSTRAY_REAL_SKIP"
+fi
 failed=0
 [[ $# -gt 0 ]] || { echo "FAIL no unit tests"; exit 1; }
 for t in "$@"; do
