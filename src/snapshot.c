@@ -219,11 +219,20 @@ int snapshot_read(const struct snapshot_source *src, struct snapshot *out,
 		const struct procmem_req *r = &reqs[slots[i].range];
 		struct snap_g *g = &out->gs[out->n];
 
-		if (!r->ok || !slots[i].addr) {
+		const uint8_t *bytes = (const uint8_t *)r->buf + (slots[i].addr - r->addr);
+
+		bool readable = r->ok && slots[i].addr;
+
+		/* A run that failed as a whole may hold gs readable one by one
+		 * (reads are per page): try the g itself before giving up. */
+		if (!r->ok && slots[i].addr)
+			readable = !procmem_read(src->mem, slots[i].addr,
+						 (void *)bytes, gsize);
+		if (!readable) {
 			out->unreadable++;
 			continue;
 		}
-		decode_g(o, slots[i].addr, (const uint8_t *)r->buf + (slots[i].addr - r->addr), g);
+		decode_g(o, slots[i].addr, bytes, g);
 		if (go_status_alive(g->status))
 			out->n++;
 	}
