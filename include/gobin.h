@@ -120,4 +120,15 @@ int gobin_vaddr_to_offset(const struct gobin *gb, uint64_t vaddr, uint64_t *off)
  * (start of the mapping with file offset 0) - this. */
 uint64_t gobin_first_load_vaddr(const struct gobin *gb);
 
+struct pclntab;
+/* The binary's function table, for stack unwinding (gostack.h). */
+const struct pclntab *gobin_pclntab(const struct gobin *gb);
+
+/* moduledata.gofunc: base of funcdata such as inline trees (Go 1.18+);
+ * 0 when unknown (then inlined frames are not expanded). */
+uint64_t gobin_gofunc(const struct gobin *gb);
+
+/* funcID of compiler-generated wrappers in this Go version, -1 unknown. */
+int gobin_wrapper_funcid(const struct gobin *gb);
+
 #endif /* GOSTRAY_GOBIN_H */

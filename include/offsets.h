@@ -25,6 +25,8 @@ struct go_offsets {
 	uint32_t g_stack_hi;
 	uint32_t g_m;
 	uint32_t g_sched;	/* start of the embedded gobuf */
+	uint32_t g_syscallsp;	/* where a goroutine in a system call stopped */
+	uint32_t g_syscallpc;
 	uint32_t g_atomicstatus;
 	uint32_t g_goid;
 	uint32_t g_waitsince;

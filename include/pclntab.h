@@ -41,11 +41,21 @@ struct pclntab {
 	const void *read_addr_ctx;
 };
 
+/* _func.flag bits (abi.FuncFlag, the same in Go 1.17-1.27). */
+#define PCLN_FLAG_TOPFRAME 0x1	/* the bottom of a stack: unwinding stops */
+#define PCLN_FLAG_SPWRITE 0x2	/* writes SP in ways pcsp cannot describe */
+#define PCLN_FLAG_ASM 0x4
+
+/* Table numbers (the same in every supported version). */
+#define PCDATA_INLTREE_INDEX 2
+#define FUNCDATA_INLTREE 3
+
 struct pcln_func {
 	uint64_t entry;
 	uint64_t end;		/* next function's entry */
 	const char *name;	/* points into the table */
 	uint8_t funcid;		/* 0 = normal; wrappers and runtime asm differ */
+	uint8_t flag;		/* PCLN_FLAG_* */
 	size_t index;		/* position in functab */
 };
 
@@ -76,5 +86,24 @@ int pclntab_func_at(const struct pclntab *t, uint64_t pc, struct pcln_func *out)
 /* Source position of pc inside fn (the runtime's pcvalue algorithm). */
 int pclntab_source(const struct pclntab *t, const struct pcln_func *fn, uint64_t pc,
 		   const char **file, int *line);
+
+/* Name at funcnametab offset nameoff (inlined calls name their callee so). */
+const char *pclntab_funcname(const struct pclntab *t, int32_t nameoff);
+
+/* Stack frame size at pc (the pcsp table): the return address of fn's
+ * caller is at sp + delta.  -ENOENT when the table does not cover pc. */
+int pclntab_spdelta(const struct pclntab *t, const struct pcln_func *fn, uint64_t pc,
+		    int32_t *delta);
+
+/* Value of pcdata table `table` at pc (-1 when it has no entry there);
+ * -ENOENT when fn has no such table. */
+int pclntab_pcdata(const struct pclntab *t, const struct pcln_func *fn, uint32_t table,
+		   uint64_t pc, int32_t *val);
+
+/* Link-time vaddr of fn's funcdata `index`: gofunc + offset from Go 1.18
+ * (gofunc is moduledata.gofunc), an absolute pointer before.  -ENOENT when
+ * fn has none. */
+int pclntab_funcdata(const struct pclntab *t, const struct pcln_func *fn, uint8_t index,
+		     uint64_t gofunc, uint64_t *vaddr);
 
 #endif /* GOSTRAY_PCLNTAB_H */

@@ -36,6 +36,9 @@ struct snap_g {
 	uint64_t startpc;
 	uint64_t parent_goid;	/* 0 when the version has no parentGoid */
 	int64_t waitsince;	/* target's nanotime(), 0 when unset */
+	uint64_t stack_lo, stack_hi;	/* g.stack */
+	uint64_t sched_pc, sched_sp;	/* g.sched: where a parked g resumes */
+	uint64_t syscall_pc, syscall_sp;	/* where a g in a system call left Go */
 	uint32_t status;	/* with the scan bit cleared */
 	uint8_t waitreason;
 };

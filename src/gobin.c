@@ -28,6 +28,7 @@ struct gobin {
 	struct elfimage img;
 	struct pclntab pcln;
 	uint64_t moduledata;	/* vaddr of runtime.firstmoduledata, 0 unknown */
+	uint64_t gofunc;	/* moduledata.gofunc (go:func.*), 0 unknown */
 	char version[GO_VERSION_MAX];
 	enum gobin_source version_src;
 	int major, minor;
@@ -66,6 +67,42 @@ static void detect_version(struct gobin *gb)
 		gb->major = gb->minor = 0;
 }
 
+/*
+ * Offset of moduledata.gofunc (runtime/symtab.go of each version): text is
+ * at 176 and every field after it is a uintptr; 1.20 added covctrs and
+ * ecovctrs before end, 1.27 typedesclen, itaboffset and itabsize.  1.17
+ * has no gofunc (funcdata are absolute pointers).
+ */
+static int moduledata_gofunc_offset(int minor)
+{
+	if (minor < 18)
+		return -1;
+	if (minor <= 19)
+		return 304;
+	if (minor <= 26)
+		return 320;
+	return 344;
+}
+
+/* Base of funcdata (inline trees): the go:func.* symbol when there are
+ * symbols, else moduledata.gofunc. */
+static void find_gofunc(struct gobin *gb)
+{
+	static const char *const names[] = { "go:func.*", "go.func.*" };
+	int off = moduledata_gofunc_offset(gb->major == 1 ? gb->minor : 0);
+	GElf_Sym sym;
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (!elfimage_symbol(&gb->img, SHT_SYMTAB, names[i], &sym) && sym.st_value) {
+			gb->gofunc = sym.st_value;
+			return;
+		}
+	if (gb->moduledata && off > 0 &&
+	    elfimage_read_ptr(&gb->img, gb->moduledata + off, &gb->gofunc))
+		gb->gofunc = 0;
+}
+
 static bool has_section(const struct gobin *gb, const char *name)
 {
 	struct elf_region sec;
@@ -100,6 +137,7 @@ int gobin_open(const char *path, struct gobin **out, char *err, size_t errlen)
 	gb->dynsym_has_go = gb->has_dynsym &&
 			    !elfimage_symbol(&gb->img, SHT_DYNSYM, "runtime.newproc1", &sym);
 	gb->has_dwarf = has_section(gb, ".debug_info") || has_section(gb, ".zdebug_info");
+	find_gofunc(gb);
 	*out = gb;
 	return 0;
 
@@ -184,7 +222,7 @@ uint64_t gobin_text_start(const struct gobin *gb)
  * _func.funcID of ABI wrappers (go-runtime.md 2.7); -1 when the version
  * is unknown.  Only used to skip wrappers when no funcID 0 entry exists.
  */
-static int wrapper_funcid(const struct gobin *gb)
+int gobin_wrapper_funcid(const struct gobin *gb)
 {
 	if (gb->major != 1 || gb->minor < 17)
 		return -1;
@@ -210,7 +248,7 @@ static void fill_func(struct gobin_func *out, const struct pcln_func *pf,
  * not a known ABI wrapper (runtime assembly has special funcIDs). */
 static int find_in_pclntab(const struct gobin *gb, const char *name, struct gobin_func *out)
 {
-	int wrapper = wrapper_funcid(gb);
+	int wrapper = gobin_wrapper_funcid(gb);
 	struct pcln_func pf, other = { 0 };
 	size_t i;
 
@@ -262,7 +300,7 @@ int gobin_find_func(const struct gobin *gb, const char *name, struct gobin_func 
 int gobin_for_each_func(const struct gobin *gb, const char *prefix,
 			int (*cb)(const struct gobin_func *fn, void *ctx), void *ctx)
 {
-	int wrapper = wrapper_funcid(gb);
+	int wrapper = gobin_wrapper_funcid(gb);
 	size_t i, plen = strlen(prefix);
 	struct gobin_func fn;
 	struct pcln_func pf;
@@ -376,4 +414,14 @@ uint64_t gobin_first_load_vaddr(const struct gobin *gb)
 		if (gb->img.loads[i].offset == 0)
 			r = &gb->img.loads[i];
 	return r->vaddr - r->offset;
+}
+
+const struct pclntab *gobin_pclntab(const struct gobin *gb)
+{
+	return &gb->pcln;
+}
+
+uint64_t gobin_gofunc(const struct gobin *gb)
+{
+	return gb->gofunc;
 }

@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "dump.h"
 #include "privileges.h"
 #include "report.h"
 #include "target.h"
@@ -47,6 +48,8 @@ struct cli_opts {
 	bool json;
 	bool park;
 	bool show_system;
+	bool group;		/* dump: identical goroutines counted together */
+	bool runtime_frames;	/* dump: runtime-internal frames too */
 	int rows;
 	int width;		/* of the terminal, 0 when not one */
 	const char *target;
@@ -94,6 +97,8 @@ static const char usage_text[] =
 "Commands:\n"
 "  top PID              live table, refreshed every second, most live first\n"
 "  capture PID          trace for a while, then print one report\n"
+"  dump PID             every goroutine now with its blocked stack and creator,\n"
+"                       like pprof's goroutine dump, without pprof or probes\n"
 "  info PID|BINARY      what gostray finds in a Go binary, and if it is supported\n"
 "  help                 this text\n"
 "\n"
@@ -102,7 +107,10 @@ static const char usage_text[] =
 "                       Ctrl-C, SIGTERM or the target exits\n"
 "  -j, --json           machine-readable output (one JSON document)\n"
 "  -n, --rows N         table rows (top and text capture); default 20 / all\n"
-"  -a, --all            also list the runtime's own goroutines in tables\n"
+"  -a, --all            also list the runtime's own goroutines\n"
+"  -g, --group          dump: identical goroutines (state, stack, creator) once,\n"
+"                       with a count, largest group first\n"
+"      --runtime-frames dump: keep the runtime's internal frames (gopark...)\n"
 "      --no-park        do not probe runtime.gopark (cheaper; wait reasons\n"
 "                       still come from snapshots)\n"
 "  -h, --help           this text\n"
@@ -111,6 +119,8 @@ static const char usage_text[] =
 "Examples:\n"
 "  sudo gostray top 4242                   # watch which go statements leak\n"
 "  sudo gostray capture 4242 -d 30s --json > incident.json\n"
+"  sudo gostray dump 4242 --group          # where are they all blocked?\n"
+"  sudo gostray dump 4242 --json > goroutines.json\n"
 "  sudo gostray info 4242                  # Go version, probes, support\n"
 "  gostray info ./myservice --json         # analyse a binary, no root needed\n"
 "\n"
@@ -129,6 +139,8 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 		{ "rows", required_argument, NULL, 'n' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "no-park", no_argument, NULL, 'P' },
+		{ "group", no_argument, NULL, 'g' },
+		{ "runtime-frames", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -137,7 +149,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 
 	o->park = true;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:jn:ah", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:jn:agh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			o->duration_s = parse_duration(optarg);
@@ -151,6 +163,8 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 		case 'n': o->rows = atoi(optarg); break;
 		case 'a': o->show_system = true; break;
 		case 'P': o->park = false; break;
+		case 'g': o->group = true; break;
+		case 'R': o->runtime_frames = true; break;
 		case 'h': usage(stdout); exit(0);
 		default:
 			fprintf(stderr, "Try 'gostray --help'.\n");
@@ -391,6 +405,36 @@ static int cmd_info(int argc, char **argv)
 	return ret ? 1 : 0;
 }
 
+static int cmd_dump(int argc, char **argv)
+{
+	struct cli_opts o = { 0 };
+	struct dump_opts dopts = { 0 };
+	struct target t;
+	struct dump d;
+	char err[512];
+
+	if (parse_opts(argc, argv, &o) || open_traced_target(&o, &t))
+		return 1;
+	dopts.system = o.show_system;
+	dopts.runtime_frames = o.runtime_frames;
+	if (dump_take(&t, &dopts, &d, err, sizeof(err))) {
+		target_close(&t);
+		return fail(&o, err);
+	}
+	if (o.json) {
+		struct json_object *doc = dump_json(&d, o.group);
+
+		printf("%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY));
+		json_object_put(doc);
+	} else {
+		dump_text(stdout, &d, o.group);
+	}
+	fflush(stdout);
+	dump_free(&d);
+	target_close(&t);
+	return 0;
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	usage(stdout);
@@ -403,6 +447,7 @@ static const struct command {
 } commands[] = {
 	{ "top", cmd_top },
 	{ "capture", cmd_capture },
+	{ "dump", cmd_dump },
 	{ "info", cmd_info },
 	{ "help", cmd_help },
 };

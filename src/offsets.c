@@ -22,7 +22,8 @@
 struct offsets_row {
 	int minor;
 	uint32_t g_size;
-	uint32_t g_stack_lo, g_stack_hi, g_m, g_sched, g_atomicstatus, g_goid;
+	uint32_t g_stack_lo, g_stack_hi, g_m, g_sched, g_syscallsp, g_syscallpc;
+	uint32_t g_atomicstatus, g_goid;
 	uint32_t g_waitsince, g_waitreason, g_parent_goid, g_gopc, g_startpc;
 	uint32_t gobuf_sp, gobuf_pc, gobuf_bp, m_curg, m_procid;
 };
@@ -38,6 +39,8 @@ static void row_to_offsets(const struct offsets_row *r, struct go_offsets *o)
 	o->g_stack_hi = r->g_stack_hi;
 	o->g_m = r->g_m;
 	o->g_sched = r->g_sched;
+	o->g_syscallsp = r->g_syscallsp;
+	o->g_syscallpc = r->g_syscallpc;
 	o->g_atomicstatus = r->g_atomicstatus;
 	o->g_goid = r->g_goid;
 	o->g_waitsince = r->g_waitsince;
@@ -187,6 +190,8 @@ int go_offsets_from_dwarf(const char *path, struct go_offsets *out,
 		struct member_spec specs[] = {
 			{ "runtime.g.m", &s.g, "m", &out->g_m, false },
 			{ "runtime.g.sched", &s.g, "sched", &out->g_sched, false },
+			{ "runtime.g.syscallsp", &s.g, "syscallsp", &out->g_syscallsp, false },
+			{ "runtime.g.syscallpc", &s.g, "syscallpc", &out->g_syscallpc, false },
 			{ "runtime.g.atomicstatus", &s.g, "atomicstatus", &out->g_atomicstatus, false },
 			{ "runtime.g.goid", &s.g, "goid", &out->g_goid, false },
 			{ "runtime.g.waitsince", &s.g, "waitsince", &out->g_waitsince, false },
@@ -252,6 +257,8 @@ static int describe_mismatch(const struct go_offsets *d, const struct go_offsets
 		{ "g.parentGoid", d->g_parent_goid, t->g_parent_goid },
 		{ "g.m", d->g_m, t->g_m },
 		{ "g.sched", d->g_sched, t->g_sched },
+		{ "g.syscallsp", d->g_syscallsp, t->g_syscallsp },
+		{ "g.syscallpc", d->g_syscallpc, t->g_syscallpc },
 		{ "g.stack.lo", d->g_stack_lo, t->g_stack_lo },
 		{ "g.stack.hi", d->g_stack_hi, t->g_stack_hi },
 		{ "sizeof(g)", d->g_size, t->g_size },

@@ -12,17 +12,20 @@
 
 /* Field offsets inside _func, per format (go-runtime.md 5.3). */
 struct func_layout {
-	size_t nameoff, pcfile, pcln, cu_offset, funcid, size;
+	size_t nameoff, pcsp, pcfile, pcln, npcdata, cu_offset, funcid, flag, nfuncdata, size;
 };
 
 static const struct func_layout layout_116 = {
-	.nameoff = 8, .pcfile = 24, .pcln = 28, .cu_offset = 36, .funcid = 40, .size = 44,
+	.nameoff = 8, .pcsp = 20, .pcfile = 24, .pcln = 28, .npcdata = 32, .cu_offset = 36,
+	.funcid = 40, .flag = 41, .nfuncdata = 43, .size = 44,
 };
 static const struct func_layout layout_118 = {
-	.nameoff = 4, .pcfile = 20, .pcln = 24, .cu_offset = 32, .funcid = 36, .size = 40,
+	.nameoff = 4, .pcsp = 16, .pcfile = 20, .pcln = 24, .npcdata = 28, .cu_offset = 32,
+	.funcid = 36, .flag = 37, .nfuncdata = 39, .size = 40,
 };
 static const struct func_layout layout_120 = {
-	.nameoff = 4, .pcfile = 20, .pcln = 24, .cu_offset = 32, .funcid = 40, .size = 44,
+	.nameoff = 4, .pcsp = 16, .pcfile = 20, .pcln = 24, .npcdata = 28, .cu_offset = 32,
+	.funcid = 40, .flag = 41, .nfuncdata = 43, .size = 44,
 };
 
 static const struct func_layout *func_layout(const struct pclntab *t)
@@ -188,6 +191,7 @@ int pclntab_func(const struct pclntab *t, size_t i, struct pcln_func *out)
 	out->entry = pclntab_entry(t, i);
 	out->end = pclntab_entry(t, i + 1);
 	out->funcid = t->data[fo + l->funcid];
+	out->flag = t->data[fo + l->flag];
 	out->index = i;
 	return out->end > out->entry ? 0 : -EINVAL;
 }
@@ -291,5 +295,77 @@ int pclntab_source(const struct pclntab *t, const struct pcln_func *fn, uint64_t
 	if (ln < 0 || !*file)
 		return -EINVAL;
 	*line = ln;
+	return 0;
+}
+
+const char *pclntab_funcname(const struct pclntab *t, int32_t nameoff)
+{
+	if (nameoff < 0)
+		return NULL;
+	return cstring_at(t, t->funcname_off + (uint64_t)nameoff);
+}
+
+int pclntab_spdelta(const struct pclntab *t, const struct pcln_func *fn, uint64_t pc,
+		    int32_t *delta)
+{
+	uint64_t fo;
+
+	if (pc < fn->entry || pc >= fn->end || func_struct(t, fn->index, &fo))
+		return -EINVAL;
+	*delta = pcvalue(t, get_u32(t->data + fo + func_layout(t)->pcsp), fn->entry, pc);
+	/* A frame is never negative: -1 means the table does not cover pc. */
+	return *delta < 0 ? -ENOENT : 0;
+}
+
+int pclntab_pcdata(const struct pclntab *t, const struct pcln_func *fn, uint32_t table,
+		   uint64_t pc, int32_t *val)
+{
+	const struct func_layout *l = func_layout(t);
+	uint64_t fo, slot;
+	uint32_t npcdata;
+
+	if (pc < fn->entry || pc >= fn->end || func_struct(t, fn->index, &fo))
+		return -EINVAL;
+	npcdata = get_u32(t->data + fo + l->npcdata);
+	if (table >= npcdata)
+		return -ENOENT;
+	slot = fo + l->size + 4 * (uint64_t)table;
+	if (!fits(t, slot, 4))
+		return -EINVAL;
+	*val = pcvalue(t, get_u32(t->data + slot), fn->entry, pc);
+	return 0;
+}
+
+int pclntab_funcdata(const struct pclntab *t, const struct pcln_func *fn, uint8_t index,
+		     uint64_t gofunc, uint64_t *vaddr)
+{
+	const struct func_layout *l = func_layout(t);
+	uint64_t fo, slot;
+	uint32_t npcdata;
+
+	if (func_struct(t, fn->index, &fo))
+		return -EINVAL;
+	if (index >= t->data[fo + l->nfuncdata])
+		return -ENOENT;
+	npcdata = get_u32(t->data + fo + l->npcdata);
+	slot = fo + l->size + 4 * (uint64_t)npcdata;
+	if (t->magic == PCLN_MAGIC_116) {
+		/* Go 1.16/1.17: pointers, 8-aligned in the mapped image. */
+		if ((t->vaddr + slot) & 4)
+			slot += 4;
+		slot += 8 * (uint64_t)index;
+		if (!fits(t, slot, 8))
+			return -EINVAL;
+		if (!t->read_addr || t->read_addr(t->read_addr_ctx, t->vaddr + slot, vaddr))
+			*vaddr = get_u64(t->data + slot);
+		return *vaddr ? 0 : -ENOENT;
+	}
+	/* 1.18+: offsets from moduledata.gofunc, ~0 for none. */
+	slot += 4 * (uint64_t)index;
+	if (!fits(t, slot, 4))
+		return -EINVAL;
+	if (get_u32(t->data + slot) == UINT32_MAX || !gofunc)
+		return -ENOENT;
+	*vaddr = gofunc + get_u32(t->data + slot);
 	return 0;
 }

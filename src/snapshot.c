@@ -58,7 +58,9 @@ static size_t g_read_size(const struct go_offsets *o)
 {
 	uint32_t fields[] = { o->g_goid + 8, o->g_gopc + 8, o->g_startpc + 8,
 			      o->g_atomicstatus + 4, o->g_waitreason + 1,
-			      o->g_waitsince + 8,
+			      o->g_waitsince + 8, o->g_stack_hi + 8,
+			      o->g_sched + o->gobuf_pc + 8, o->g_sched + o->gobuf_sp + 8,
+			      o->g_syscallsp + 8, o->g_syscallpc + 8,
 			      o->g_parent_goid == GO_NO_FIELD ? 0 : o->g_parent_goid + 8 };
 	size_t i, max = 0;
 
@@ -80,6 +82,12 @@ static void decode_g(const struct go_offsets *o, uint64_t addr,
 	g->waitsince = (int64_t)field_u64(raw, o->g_waitsince);
 	g->status = field_u32(raw, o->g_atomicstatus) & ~G_SCAN;
 	g->waitreason = raw[o->g_waitreason];
+	g->stack_lo = field_u64(raw, o->g_stack_lo);
+	g->stack_hi = field_u64(raw, o->g_stack_hi);
+	g->sched_pc = field_u64(raw, o->g_sched + o->gobuf_pc);
+	g->sched_sp = field_u64(raw, o->g_sched + o->gobuf_sp);
+	g->syscall_pc = field_u64(raw, o->g_syscallpc);
+	g->syscall_sp = field_u64(raw, o->g_syscallsp);
 }
 
 /*

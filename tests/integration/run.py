@@ -579,6 +579,106 @@ def case_selfcheck(c, args, bin_path, src_dir):
         c.notes.append("truth: " + json.dumps(truth, sort_keys=True))
 
 
+def parse_go_stacks(path):
+    """The runtime's debug=2 dump -> {goid: {header, frames, created_by, parent}}:
+    frames and created_by as (function, file, line); arguments dropped."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    out = {}
+    for block in text.split("\n\n"):
+        lines = block.strip("\n").split("\n")
+        m = re.match(r"^goroutine (\d+) (?:gp=\S+ m=\S+(?: mp=\S+)? )?\[([^\]]*)\]:$", lines[0]) if lines else None
+        if not m:
+            continue
+        g = {"header": re.sub(r", \d+ minutes$", "", m.group(2)), "frames": [],
+             "created_by": None, "parent": None}
+        i = 1
+        while i + 1 < len(lines):
+            head, pos = lines[i], lines[i + 1].strip()
+            i += 2
+            fm = re.match(r"^(.*):(\d+)(?: \+0x[0-9a-f]+)?$", pos)
+            if not fm:
+                i -= 1
+                continue
+            where = (fm.group(1), int(fm.group(2)))
+            if head.startswith("created by "):
+                rest = head[len("created by "):]
+                func, _, parent = rest.partition(" in goroutine ")
+                g["created_by"] = (func.strip(),) + where
+                g["parent"] = int(parent) if parent else None
+            else:
+                fm2 = re.match(r"^(.*)\([^()]*\)$", head)
+                func = fm2.group(1) if fm2 else head
+                g["frames"].append((func,) + where)
+        out[int(m.group(1))] = g
+    return out
+
+
+def compare_dumps(c, when, go, ours):
+    """gostray dump --json against the runtime's own dump of the same moment.
+    The goroutine that wrote the runtime's dump was running then and is
+    blocked elsewhere now: it is left out."""
+    writers = {goid for goid, g in go.items() if g["header"] == "running"}
+    mine = {g["goid"]: g for g in ours["goroutines"]}
+    want, got = set(go) - writers, set(mine) - writers
+    c.check(want == got, "%s: goroutines differ: only in the runtime's dump %s, only in gostray's %s"
+            % (when, sorted(want - got)[:10], sorted(got - want)[:10]))
+    bad = 0
+    for goid in sorted(want & got):
+        g, m = go[goid], mine[goid]
+        header = m["wait_reason"] or m["status"]
+        frames = [(f["function"], f["file"], f["line"]) for f in m["stack"]]
+        cb = m["created_by"]
+        created = (cb["function"], cb["file"], cb["line"]) if cb else None
+        problems = []
+        if header != g["header"]:
+            problems.append("state %r, runtime says %r" % (header, g["header"]))
+        if created != g["created_by"]:
+            problems.append("created by %s, runtime says %s" % (created, g["created_by"]))
+        if g["parent"] is not None and m["parent_goid"] != g["parent"]:
+            problems.append("parent %s, runtime says %s" % (m["parent_goid"], g["parent"]))
+        if frames[:1] != g["frames"][:1]:
+            problems.append("leaf frame %s, runtime says %s" % (frames[:1], g["frames"][:1]))
+        elif frames != g["frames"]:
+            problems.append("stack %s, runtime says %s" % (frames, g["frames"]))
+        if problems:
+            bad += 1
+            if bad <= 5:
+                c.check(False, "%s: goroutine %d: %s" % (when, goid, "; ".join(problems)))
+    if bad > 5:
+        c.check(False, "%s: %d goroutines differ in all" % (when, bad))
+    c.check(len(want & got) >= 50, "%s: only %d goroutines compared" % (when, len(want & got)))
+
+
+def run_dump(c, args, pid, label):
+    p = Proc(c, label, [args.gostray, "dump", str(pid), "--json"])
+    rc = p.wait(c.left(60), "dump")
+    c.show.append((label, p, "err"))
+    c.check(rc == 0, "%s exited with status %s" % (label, rc))
+    return json_stdout(c, p)
+
+
+def case_dump(c, args, v, bin_path, full):
+    """gostray dump against the zoo's own runtime/pprof dump (debug=2)
+    written at READY (and, when full, after phase 2's churn, with the
+    truth): the same goroutines, states, creators and stacks."""
+    dump = os.path.join(c.tmpdir(), "goroutines")
+    z, line = start_target(c, "zoo", [bin_path, "-pprof", dump, "-truth",
+                                      os.path.join(c.tmpdir(), "truth.json")], "READY ")
+    ours = run_dump(c, args, z.pid, "gostray-dump")
+    compare_dumps(c, "at READY", parse_go_stacks(dump + ".phase1"), ours)
+    if full:
+        z.signal(signal.SIGUSR1)
+        z.wait_line("out", lambda l: l == "PHASE2-DONE", c.left(90), "PHASE2-DONE")
+        z.signal(signal.SIGUSR2)
+        z.wait_line("out", lambda l: l == "TRUTH-WRITTEN", c.left(30), "TRUTH-WRITTEN")
+        ours = run_dump(c, args, z.pid, "gostray-dump-final")
+        compare_dumps(c, "after phase 2", parse_go_stacks(dump + ".final"), ours)
+    z.signal(signal.SIGTERM)
+    rc = z.wait(c.left(15))
+    c.check(rc == 0, "zoo exited with status %s after two dumps (want 0)" % rc)
+
+
 def case_demo(c, args, v, bin_path):
     marks = find_markers(DEMO_DIR)
     svc, _ = start_target(c, "leakyservice", [bin_path, "-addr", "127.0.0.1:0", "-load", "-rate", "100"],
@@ -788,6 +888,9 @@ def main():
                         binary(args, v, "zoo", x), ZOO_DIR, ["--no-park"])
             runner.case("zoo-midchurn/go%s/%s%s" % (v, x, suffix), case_zoo, 180, args, v,
                         binary(args, v, "zoo", x), ZOO_DIR, (), True)
+        for i, x in enumerate(zoo_variants):
+            runner.case("dump/go%s/zoo.%s" % (v, x), case_dump, 120, args, v,
+                        binary(args, v, "zoo", x), i == 0)
         for x in variants_of(args, v, "leakyservice")[:1]:
             runner.case("demo/go%s/leakyservice.%s" % (v, x), case_demo, 90, args, v,
                         binary(args, v, "leakyservice", x))

@@ -35,11 +35,11 @@
 
 /* Lines of tests/fixtures/hello/main.go (see the comments there). */
 #define HELLO_FILE_SUFFIX "/tests/fixtures/hello/main.go"
-#define HELLO_DRAIN_LINE 15
-#define HELLO_MAIN_LINE 21
-#define HELLO_GO_DRAIN_LINE 23
-#define HELLO_GO_CLOSURE_LINE 24
-#define HELLO_CLOSURE_SEND_LINE 25
+#define HELLO_DRAIN_LINE 16
+#define HELLO_MAIN_LINE 22
+#define HELLO_GO_DRAIN_LINE 24
+#define HELLO_GO_CLOSURE_LINE 25
+#define HELLO_CLOSURE_SEND_LINE 26
 
 /* The first instruction of a Go function with a stack check:
  * CMP RSP, [R14+0x10].  ABI wrappers start with XORPS X15, X15 instead. */
