@@ -22,6 +22,8 @@ struct dump_goroutine {
 	int64_t wait_minutes;	/* -1 when the runtime did not record it */
 	struct go_frame *frames;	/* the frames Go's dump shows, innermost first */
 	size_t nframes;
+	uint64_t *pcs;		/* every physical frame's PC (runtime addresses) */
+	size_t npcs;
 	const char *stack_note;	/* why the stack is missing or partial, or NULL */
 	bool have_created_by;
 	struct go_frame created_by;	/* function + file:line of the go statement */

@@ -46,6 +46,7 @@ static int read_stack_word(void *ctx, uint64_t addr, void *buf, size_t len)
  * walk to see whether the goroutine moved meanwhile. */
 struct g_place {
 	uint32_t status;
+	uint8_t waitreason;
 	uint64_t pc, sp, lo, hi;
 };
 
@@ -65,6 +66,7 @@ static int read_place(struct procmem *mem, const struct go_offsets *o, uint64_t 
 	uint64_t v[6];
 
 	if (procmem_read(mem, addr + o->g_atomicstatus, &status, sizeof(status)) ||
+	    procmem_read(mem, addr + o->g_waitreason, &p->waitreason, 1) ||
 	    procmem_read(mem, addr + o->g_sched + o->gobuf_pc, &v[0], 8) ||
 	    procmem_read(mem, addr + o->g_sched + o->gobuf_sp, &v[1], 8) ||
 	    procmem_read(mem, addr + o->g_stack_lo, &v[2], 8) ||
@@ -81,7 +83,8 @@ static int read_place(struct procmem *mem, const struct go_offsets *o, uint64_t 
 
 static bool same_place(const struct g_place *a, const struct g_place *b)
 {
-	return a->status == b->status && a->pc == b->pc && a->sp == b->sp &&
+	return a->status == b->status && a->waitreason == b->waitreason &&
+	       a->pc == b->pc && a->sp == b->sp &&
 	       a->lo == b->lo && a->hi == b->hi;
 }
 
@@ -143,7 +146,8 @@ static void unwind_goroutine(const struct target *t, struct procmem *mem,
 		free(window);
 		return;
 	}
-	before = (struct g_place){ .status = dg->g.status, .lo = dg->g.stack_lo,
+	before = (struct g_place){ .status = dg->g.status, .waitreason = dg->g.waitreason,
+				   .lo = dg->g.stack_lo,
 				   .hi = dg->g.stack_hi };
 	set_start(&before, dg->g.sched_pc, dg->g.sched_sp, dg->g.syscall_pc, dg->g.syscall_sp);
 	for (tries = 0; tries < STACK_READ_TRIES; tries++) {
@@ -172,6 +176,7 @@ static void unwind_goroutine(const struct target *t, struct procmem *mem,
 		/* It ran meanwhile: what we walked may be half old, half new. */
 		before = after;
 		dg->g.status = after.status;
+		dg->g.waitreason = after.waitreason;
 		end = GOSTACK_END_UNREADABLE;
 		npcs = 0;
 	}
@@ -185,6 +190,13 @@ static void unwind_goroutine(const struct target *t, struct procmem *mem,
 	n = frames_of(t, pcs, npcs, o->runtime_frames, frames, DUMP_MAX_FRAMES);
 	if (!n && npcs)
 		n = frames_of(t, pcs, npcs, true, frames, DUMP_MAX_FRAMES);
+	if (npcs) {
+		dg->pcs = malloc(npcs * sizeof(*pcs));
+		if (dg->pcs) {
+			memcpy(dg->pcs, pcs, npcs * sizeof(*pcs));
+			dg->npcs = npcs;
+		}
+	}
 	if (n) {
 		dg->frames = malloc(n * sizeof(*frames));
 		if (dg->frames) {
@@ -293,8 +305,10 @@ void dump_free(struct dump *d)
 {
 	size_t i;
 
-	for (i = 0; i < d->n; i++)
+	for (i = 0; i < d->n; i++) {
 		free(d->gs[i].frames);
+		free(d->gs[i].pcs);
+	}
 	free(d->gs);
 	memset(d, 0, sizeof(*d));
 }
