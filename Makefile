@@ -17,7 +17,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS := libbpf libelf libdw capstone json-c zlib ncursesw
+PKGS := libbpf libelf libdw capstone json-c zlib ncursesw libprotobuf-c
 # Lazy (=): evaluated after tools/install-deps.sh ran on a fresh machine.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -42,6 +42,13 @@ MAIN_OBJ := $(OUTPUT)/main.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUTPUT)/tests/%)
 SKEL := $(OUTPUT)/gostray.skel.h
+# pprof's profile.proto (golang-github-google-pprof-dev), compiled by protoc-c
+# into the build folder; src/pprof.c includes "pprof/profile.pb-c.h".
+PPROF_PROTO ?= /usr/share/gocode/src/github.com/google/pprof/proto/profile.proto
+PB_C := $(OUTPUT)/pprof/profile.pb-c.c
+PB_H := $(PB_C:.c=.h)
+PB_OBJ := $(PB_C:.c=.o)
+LIB_OBJS += $(PB_OBJ)
 
 .PHONY: all clean install test unit-test integration-test fixtures real-programs demo bench
 .DELETE_ON_ERROR:
@@ -49,7 +56,7 @@ SKEL := $(OUTPUT)/gostray.skel.h
 
 all: gostray
 
-$(OUTPUT) $(OUTPUT)/tests:
+$(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/pprof:
 	$(Q)mkdir -p $@
 
 # Debian packages, installed once per build folder when missing.
@@ -66,8 +73,22 @@ $(SKEL): $(OUTPUT)/gostray.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name gostray_bpf > $@
 
-# Every userspace object may include the skeleton; build it first.
-$(OUTPUT)/%.o: src/%.c | $(OUTPUT) $(SKEL)
+# The schema comes with the Debian packages: install them before looking.
+$(PPROF_PROTO): | $(DEPS_STAMP)
+
+# A pattern rule with two targets runs once for both (a plain rule would
+# run protoc-c twice under -j).
+$(OUTPUT)/pprof/%.pb-c.c $(OUTPUT)/pprof/%.pb-c.h: $(dir $(PPROF_PROTO))%.proto | $(OUTPUT)/pprof
+	$(call msg,PROTOC,$@)
+	$(Q)protoc-c --proto_path=$(dir $<) --c_out=$(OUTPUT)/pprof $<
+
+$(PB_OBJ): $(PB_C) $(PB_H)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# Every userspace object may include the skeleton or the generated protobuf
+# header; build them first.
+$(OUTPUT)/%.o: src/%.c | $(OUTPUT) $(SKEL) $(PB_H)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -79,7 +100,7 @@ gostray: $(MAIN_OBJ) $(OUTPUT)/libgostray.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/tests/%.o: tests/unit/%.c | $(OUTPUT)/tests $(SKEL)
+$(OUTPUT)/tests/%.o: tests/unit/%.c | $(OUTPUT)/tests $(SKEL) $(PB_H)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -126,4 +147,4 @@ install: gostray
 clean:
 	$(Q)rm -rf $(OUTPUT) gostray
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/pprof/*.d)

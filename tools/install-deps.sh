@@ -8,6 +8,7 @@ packages=(
 	libbpf-dev libelf-dev libdw-dev zlib1g-dev
 	libcapstone-dev libjson-c-dev libncurses-dev uthash-dev
 	libcmocka-dev golang-go python3 binutils
+	golang-github-google-pprof-dev protobuf-c-compiler libprotobuf-c-dev
 )
 
 missing=()
