@@ -21,6 +21,13 @@
  * by word.  Parked goroutines rarely use more than a few KB. */
 #define STACK_WINDOW (32 * 1024)
 #define STACK_READ_TRIES 3
+/* Goroutines whose stack windows, then places, are read together: a few
+ * process_vm_readv calls per batch instead of several reads each (a
+ * system call per read made 100 000 goroutines take seconds). */
+#define UNWIND_BATCH 256
+/* Bytes of a g from its first to its last place field (177-185 in the
+ * versions so far). */
+#define PLACE_SPAN_MAX 1024
 /* Logical frames kept per goroutine (the runtime prints 100 at most). */
 #define DUMP_MAX_FRAMES 200
 
@@ -59,26 +66,79 @@ static void set_start(struct g_place *p, uint64_t sched_pc, uint64_t sched_sp,
 	p->sp = p->status == G_SYSCALL ? syscall_sp : sched_sp;
 }
 
-static int read_place(struct procmem *mem, const struct go_offsets *o, uint64_t addr,
-		      struct g_place *p)
+/* The bytes of a g that hold every field of its place, read in one go:
+ * [lo, lo + len) from the g's address. */
+struct place_span {
+	uint32_t lo, len;
+};
+
+static struct place_span place_span(const struct go_offsets *o)
+{
+	const uint32_t at[] = { o->g_atomicstatus, o->g_waitreason, o->g_sched + o->gobuf_pc,
+				o->g_sched + o->gobuf_sp, o->g_stack_lo, o->g_stack_hi,
+				o->g_syscallpc, o->g_syscallsp };
+	const uint32_t size[] = { 4, 1, 8, 8, 8, 8, 8, 8 };
+	uint32_t lo = UINT32_MAX, hi = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		if (at[i] < lo)
+			lo = at[i];
+		if (at[i] + size[i] > hi)
+			hi = at[i] + size[i];
+	}
+	return (struct place_span){ .lo = lo, .len = hi - lo };
+}
+
+/* The place in bytes read from the g's span. */
+static void place_parse(const struct go_offsets *o, struct place_span s, const uint8_t *b,
+			struct g_place *p)
 {
 	uint32_t status;
 	uint64_t v[6];
 
-	if (procmem_read(mem, addr + o->g_atomicstatus, &status, sizeof(status)) ||
-	    procmem_read(mem, addr + o->g_waitreason, &p->waitreason, 1) ||
-	    procmem_read(mem, addr + o->g_sched + o->gobuf_pc, &v[0], 8) ||
-	    procmem_read(mem, addr + o->g_sched + o->gobuf_sp, &v[1], 8) ||
-	    procmem_read(mem, addr + o->g_stack_lo, &v[2], 8) ||
-	    procmem_read(mem, addr + o->g_stack_hi, &v[3], 8) ||
-	    procmem_read(mem, addr + o->g_syscallpc, &v[4], 8) ||
-	    procmem_read(mem, addr + o->g_syscallsp, &v[5], 8))
-		return -EFAULT;
+	memcpy(&status, b + o->g_atomicstatus - s.lo, sizeof(status));
+	p->waitreason = b[o->g_waitreason - s.lo];
+	memcpy(&v[0], b + o->g_sched + o->gobuf_pc - s.lo, 8);
+	memcpy(&v[1], b + o->g_sched + o->gobuf_sp - s.lo, 8);
+	memcpy(&v[2], b + o->g_stack_lo - s.lo, 8);
+	memcpy(&v[3], b + o->g_stack_hi - s.lo, 8);
+	memcpy(&v[4], b + o->g_syscallpc - s.lo, 8);
+	memcpy(&v[5], b + o->g_syscallsp - s.lo, 8);
 	p->status = status & ~G_SCAN;
 	p->lo = v[2];
 	p->hi = v[3];
 	set_start(p, v[0], v[1], v[4], v[5]);
+}
+
+static int read_place(struct procmem *mem, const struct go_offsets *o, uint64_t addr,
+		      struct g_place *p)
+{
+	struct place_span s = place_span(o);
+	uint8_t buf[PLACE_SPAN_MAX];
+
+	if (s.len > sizeof(buf) || procmem_read(mem, addr + s.lo, buf, s.len))
+		return -EFAULT;
+	place_parse(o, s, buf, p);
 	return 0;
+}
+
+/* Where the snapshot saw the goroutine. */
+static struct g_place snap_place(const struct snap_g *g)
+{
+	struct g_place p = { .status = g->status, .waitreason = g->waitreason,
+			     .lo = g->stack_lo, .hi = g->stack_hi };
+
+	set_start(&p, g->sched_pc, g->sched_sp, g->syscall_pc, g->syscall_sp);
+	return p;
+}
+
+/* Stack bytes read at once from the place's sp. */
+static size_t window_len(const struct g_place *p)
+{
+	size_t len = p->hi > p->sp ? p->hi - p->sp : 0;
+
+	return len > STACK_WINDOW ? STACK_WINDOW : len;
 }
 
 static bool same_place(const struct g_place *a, const struct g_place *b)
@@ -126,65 +186,14 @@ static size_t frames_of(const struct target *t, const uint64_t *pcs, size_t npcs
 	return n;
 }
 
-static void unwind_goroutine(const struct target *t, struct procmem *mem,
-			     const struct dump_opts *o, struct dump_goroutine *dg,
-			     size_t *retried)
+/* The goroutine's frames from the physical pcs walked. */
+static void finish_stack(const struct target *t, const struct dump_opts *o,
+			 struct dump_goroutine *dg, const uint64_t *pcs, size_t npcs,
+			 enum gostack_end end)
 {
-	const struct go_offsets *off = &t->off;
 	struct go_frame frames[DUMP_MAX_FRAMES];
-	uint64_t pcs[GOSTACK_MAX_PCS];
-	uint8_t *window = malloc(STACK_WINDOW);
-	enum gostack_end end = GOSTACK_END_UNREADABLE;
-	struct g_place before, after;
-	size_t npcs = 0, n;
-	int tries;
+	size_t n;
 
-	dg->stack_note = no_stack_reason(dg->g.status);
-	if (dg->stack_note || !window) {
-		if (!window)
-			dg->stack_note = "out of memory";
-		free(window);
-		return;
-	}
-	before = (struct g_place){ .status = dg->g.status, .waitreason = dg->g.waitreason,
-				   .lo = dg->g.stack_lo,
-				   .hi = dg->g.stack_hi };
-	set_start(&before, dg->g.sched_pc, dg->g.sched_sp, dg->g.syscall_pc, dg->g.syscall_sp);
-	for (tries = 0; tries < STACK_READ_TRIES; tries++) {
-		struct stack_window w = { .mem = mem, .base = before.sp, .bytes = window };
-
-		if (tries)
-			(*retried)++;
-		dg->stack_note = no_stack_reason(before.status);
-		if (dg->stack_note) {
-			free(window);
-			return;
-		}
-		w.len = before.hi > before.sp ? before.hi - before.sp : 0;
-		if (w.len > STACK_WINDOW)
-			w.len = STACK_WINDOW;
-		if (procmem_read(mem, w.base, window, w.len))
-			w.len = 0;
-		end = gostack_unwind(t->gb, t->bias, before.pc, before.sp, before.lo, before.hi,
-				     read_stack_word, &w, pcs, GOSTACK_MAX_PCS, &npcs);
-		if (read_place(mem, off, dg->g.addr, &after)) {
-			end = GOSTACK_END_UNREADABLE;
-			break;
-		}
-		if (same_place(&before, &after))
-			break;
-		/* It ran meanwhile: what we walked may be half old, half new. */
-		before = after;
-		dg->g.status = after.status;
-		dg->g.waitreason = after.waitreason;
-		end = GOSTACK_END_UNREADABLE;
-		npcs = 0;
-	}
-	free(window);
-	if (tries == STACK_READ_TRIES) {
-		dg->stack_note = "kept running while read; stack unavailable";
-		return;
-	}
 	if (end != GOSTACK_END_TOP)
 		dg->stack_note = gostack_end_name(end);
 	n = frames_of(t, pcs, npcs, o->runtime_frames, frames, DUMP_MAX_FRAMES);
@@ -203,6 +212,160 @@ static void unwind_goroutine(const struct target *t, struct procmem *mem,
 			memcpy(dg->frames, frames, n * sizeof(*frames));
 			dg->nframes = n;
 		}
+	}
+}
+
+/* One goroutine on its own from place start, read and walked until its
+ * place holds still over the walk; tries: attempts already made. */
+static void unwind_goroutine(const struct target *t, struct procmem *mem,
+			     const struct dump_opts *o, struct dump_goroutine *dg,
+			     const struct g_place *start, int tries, uint8_t *window,
+			     size_t *retried)
+{
+	const struct go_offsets *off = &t->off;
+	uint64_t pcs[GOSTACK_MAX_PCS];
+	enum gostack_end end = GOSTACK_END_UNREADABLE;
+	struct g_place before = *start, after;
+	size_t npcs = 0;
+
+	for (; tries < STACK_READ_TRIES; tries++) {
+		struct stack_window w = { .mem = mem, .base = before.sp, .bytes = window };
+
+		if (tries)
+			(*retried)++;
+		dg->stack_note = no_stack_reason(before.status);
+		if (dg->stack_note)
+			return;
+		w.len = window_len(&before);
+		if (procmem_read(mem, w.base, window, w.len))
+			w.len = 0;
+		end = gostack_unwind(t->gb, t->bias, before.pc, before.sp, before.lo, before.hi,
+				     read_stack_word, &w, pcs, GOSTACK_MAX_PCS, &npcs);
+		if (read_place(mem, off, dg->g.addr, &after)) {
+			end = GOSTACK_END_UNREADABLE;
+			break;
+		}
+		if (same_place(&before, &after))
+			break;
+		/* It ran meanwhile: what we walked may be half old, half new. */
+		before = after;
+		dg->g.status = after.status;
+		dg->g.waitreason = after.waitreason;
+		end = GOSTACK_END_UNREADABLE;
+		npcs = 0;
+	}
+	if (tries == STACK_READ_TRIES) {
+		dg->stack_note = "kept running while read; stack unavailable";
+		return;
+	}
+	finish_stack(t, o, dg, pcs, npcs, end);
+}
+
+/* Buffers for unwinding goroutines UNWIND_BATCH at a time. */
+struct unwind_batch {
+	struct procmem_req reqs[UNWIND_BATCH];
+	struct {
+		struct g_place before;
+		size_t wlen, woff, req;
+		enum gostack_end end;
+		size_t npcs;
+		uint64_t pcs[GOSTACK_MAX_PCS];
+	} slot[UNWIND_BATCH];
+	uint8_t places[UNWIND_BATCH][PLACE_SPAN_MAX];
+	uint8_t retry_window[STACK_WINDOW];
+	uint8_t *windows;	/* the batch's stack windows, back to back */
+	size_t windows_cap;
+};
+
+/*
+ * Goroutines gs[0..n), n <= UNWIND_BATCH, the way unwind_goroutine does
+ * one, in three scatter reads: every stack window, then (after every
+ * walk) every place again.  A goroutine whose place moved is then read
+ * again on its own.
+ */
+static void unwind_batch(const struct target *t, struct procmem *mem,
+			 const struct dump_opts *o, struct dump_goroutine *gs, size_t n,
+			 struct unwind_batch *b, size_t *retried)
+{
+	const struct go_offsets *off = &t->off;
+	struct place_span span = place_span(off);
+	size_t i, nreq = 0, total = 0;
+
+	if (span.len > PLACE_SPAN_MAX) {	/* offsets we do not know: all unreadable */
+		for (i = 0; i < n; i++)
+			if (!(gs[i].stack_note = no_stack_reason(gs[i].g.status)))
+				finish_stack(t, o, &gs[i], NULL, 0, GOSTACK_END_UNREADABLE);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		gs[i].stack_note = no_stack_reason(gs[i].g.status);
+		b->slot[i].before = snap_place(&gs[i].g);
+		b->slot[i].wlen = gs[i].stack_note ? 0 : window_len(&b->slot[i].before);
+		b->slot[i].woff = total;
+		total += b->slot[i].wlen;
+	}
+	if (total > b->windows_cap) {
+		uint8_t *w = realloc(b->windows, total);
+
+		if (!w) {
+			for (i = 0; i < n; i++)
+				if (!gs[i].stack_note)
+					unwind_goroutine(t, mem, o, &gs[i], &b->slot[i].before, 0,
+							 b->retry_window, retried);
+			return;
+		}
+		b->windows = w;
+		b->windows_cap = total;
+	}
+	for (i = 0; i < n; i++) {
+		if (!b->slot[i].wlen)
+			continue;
+		b->slot[i].req = nreq;
+		b->reqs[nreq++] = (struct procmem_req){ .addr = b->slot[i].before.sp,
+							.len = b->slot[i].wlen,
+							.buf = b->windows + b->slot[i].woff };
+	}
+	procmem_readv(mem, b->reqs, nreq);
+	for (i = 0; i < n; i++) {
+		struct stack_window w = { .mem = mem, .base = b->slot[i].before.sp,
+					  .bytes = b->windows + b->slot[i].woff };
+		const struct g_place *p = &b->slot[i].before;
+
+		if (gs[i].stack_note)
+			continue;
+		w.len = b->slot[i].wlen && b->reqs[b->slot[i].req].ok ? b->slot[i].wlen : 0;
+		b->slot[i].npcs = 0;
+		b->slot[i].end = gostack_unwind(t->gb, t->bias, p->pc, p->sp, p->lo, p->hi,
+						read_stack_word, &w, b->slot[i].pcs,
+						GOSTACK_MAX_PCS, &b->slot[i].npcs);
+	}
+	for (i = 0, nreq = 0; i < n; i++) {
+		if (gs[i].stack_note)
+			continue;
+		b->slot[i].req = nreq;
+		b->reqs[nreq++] = (struct procmem_req){ .addr = gs[i].g.addr + span.lo,
+							.len = span.len, .buf = b->places[i] };
+	}
+	procmem_readv(mem, b->reqs, nreq);
+	for (i = 0; i < n; i++) {
+		struct g_place after;
+
+		if (gs[i].stack_note)
+			continue;
+		if (!b->reqs[b->slot[i].req].ok) {
+			finish_stack(t, o, &gs[i], b->slot[i].pcs, b->slot[i].npcs,
+				     GOSTACK_END_UNREADABLE);
+			continue;
+		}
+		place_parse(off, span, b->places[i], &after);
+		if (same_place(&b->slot[i].before, &after)) {
+			finish_stack(t, o, &gs[i], b->slot[i].pcs, b->slot[i].npcs, b->slot[i].end);
+			continue;
+		}
+		/* It ran meanwhile: on its own from where it is now. */
+		gs[i].g.status = after.status;
+		gs[i].g.waitreason = after.waitreason;
+		unwind_goroutine(t, mem, o, &gs[i], &after, 1, b->retry_window, retried);
 	}
 }
 
@@ -242,6 +405,7 @@ int dump_take(const struct target *t, const struct dump_opts *o, struct dump *ou
 	struct procmem mem;
 	struct snapshot snap;
 	struct snapshot_source src;
+	struct unwind_batch *batch;
 	uint64_t now;
 	size_t i;
 	int ret;
@@ -266,7 +430,11 @@ int dump_take(const struct target *t, const struct dump_opts *o, struct dump *ou
 	if (ret)
 		goto err_close_mem;
 	out->gs = calloc(snap.n ? snap.n : 1, sizeof(*out->gs));
-	if (!out->gs) {
+	batch = calloc(1, sizeof(*batch));
+	if (!out->gs || !batch) {
+		free(out->gs);
+		free(batch);
+		out->gs = NULL;
 		snprintf(err, errlen, "out of memory for %zu goroutines", snap.n);
 		ret = -ENOMEM;
 		goto err_free_snapshot;
@@ -286,9 +454,14 @@ int dump_take(const struct target *t, const struct dump_opts *o, struct dump *ou
 		    dg->g.waitsince > 0 && (uint64_t)dg->g.waitsince <= now)
 			dg->wait_minutes = (int64_t)((now - (uint64_t)dg->g.waitsince) / 60000000000ull);
 		dg->have_created_by = created_by(t, &dg->g, &dg->created_by);
-		unwind_goroutine(t, &mem, o, dg, &out->retried);
 		out->n++;
 	}
+	for (i = 0; i < out->n; i += UNWIND_BATCH)
+		unwind_batch(t, &mem, o, &out->gs[i],
+			     out->n - i < UNWIND_BATCH ? out->n - i : UNWIND_BATCH, batch,
+			     &out->retried);
+	free(batch->windows);
+	free(batch);
 	out->duration_ns = monotonic_ns() - out->taken_ns;
 	snapshot_free(&snap);
 	procmem_close(&mem);
@@ -481,24 +654,168 @@ static struct json_object *stack_json(const struct dump_goroutine *g)
 	return a;
 }
 
-static struct json_object *goroutine_json(const struct dump *d, const struct dump_goroutine *g)
+/*
+ * 100 000 goroutines have a few hundred distinct stacks, creators and
+ * strings between them.  Each distinct one is built once and referenced
+ * from every goroutine that has it (json-c counts references, the text is
+ * the same): a tree of its own per goroutine took 1.1 GB and most of the
+ * time of `dump --json` at that size.  Frames are the same when their
+ * fields are (names and files point into the pclntab).
+ */
+enum shared_kind { SHARED_STRING = 1, SHARED_BOOL, SHARED_STACK, SHARED_CREATOR };
+
+struct json_shared {
+	uint64_t hash;
+	enum shared_kind kind;		/* 0: free slot */
+	const struct go_frame *frames;
+	size_t n;			/* frames; for SHARED_BOOL the value */
+	const char *str;
+	struct json_object *obj;	/* the table's own reference */
+};
+
+struct json_share {
+	struct json_shared *e;
+	size_t cap, used;		/* cap: 0 or a power of two */
+};
+
+static uint64_t share_mix(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 32);
+}
+
+static uint64_t share_hash(enum shared_kind kind, const struct go_frame *f, size_t n,
+			   const char *str)
+{
+	uint64_t h = share_mix(kind, n);
+	size_t i;
+
+	h = share_mix(h, (uintptr_t)str);
+	for (i = 0; f && i < n; i++) {
+		h = share_mix(h, f[i].pc);
+		h = share_mix(h, (uintptr_t)f[i].function);
+		h = share_mix(h, (uintptr_t)f[i].file);
+		h = share_mix(h, (uint64_t)(uint32_t)f[i].line << 1 | f[i].inlined);
+	}
+	return h;
+}
+
+static bool share_same(const struct json_shared *e, uint64_t hash, enum shared_kind kind,
+		       const struct go_frame *f, size_t n, const char *str)
+{
+	size_t i;
+
+	if (e->hash != hash || e->kind != kind || e->n != n || e->str != str)
+		return false;
+	if (kind != SHARED_STACK && kind != SHARED_CREATOR)
+		return true;
+	for (i = 0; i < n; i++)
+		if (e->frames[i].pc != f[i].pc || e->frames[i].function != f[i].function ||
+		    e->frames[i].file != f[i].file || e->frames[i].line != f[i].line ||
+		    e->frames[i].inlined != f[i].inlined)
+			return false;
+	return true;
+}
+
+static struct json_object *share_build(enum shared_kind kind, const struct go_frame *f,
+				       size_t n, const char *str)
+{
+	struct json_object *a;
+	size_t i;
+
+	switch (kind) {
+	case SHARED_STRING:
+		return json_object_new_string(str);
+	case SHARED_BOOL:
+		return json_object_new_boolean(n != 0);
+	case SHARED_CREATOR:
+		return frame_json(f, false);
+	case SHARED_STACK:
+		break;
+	}
+	a = json_object_new_array();
+	for (i = 0; a && i < n; i++)
+		json_object_array_add(a, frame_json(&f[i], true));
+	return a;
+}
+
+static bool share_grow(struct json_share *s)
+{
+	size_t cap = s->cap ? s->cap * 2 : 1024, i;
+	struct json_shared *e = calloc(cap, sizeof(*e));
+
+	if (!e)
+		return false;
+	for (i = 0; i < s->cap; i++) {
+		size_t j = s->e[i].hash & (cap - 1);
+
+		if (!s->e[i].kind)
+			continue;
+		while (e[j].kind)
+			j = (j + 1) & (cap - 1);
+		e[j] = s->e[i];
+	}
+	free(s->e);
+	s->e = e;
+	s->cap = cap;
+	return true;
+}
+
+/* A new reference to the one object for this value. */
+static struct json_object *shared(struct json_share *s, enum shared_kind kind,
+				  const struct go_frame *f, size_t n, const char *str)
+{
+	uint64_t hash = share_hash(kind, f, n, str);
+	struct json_object *obj;
+	size_t j;
+
+	if (s->used * 2 >= s->cap && !share_grow(s))
+		return share_build(kind, f, n, str);
+	for (j = hash & (s->cap - 1); s->e[j].kind; j = (j + 1) & (s->cap - 1))
+		if (share_same(&s->e[j], hash, kind, f, n, str))
+			return json_object_get(s->e[j].obj);
+	obj = share_build(kind, f, n, str);
+	if (!obj)
+		return NULL;
+	s->e[j] = (struct json_shared){ .hash = hash, .kind = kind, .frames = f, .n = n,
+					.str = str, .obj = obj };
+	s->used++;
+	return json_object_get(obj);
+}
+
+/* Drops the table's references; the document keeps its own. */
+static void share_free(struct json_share *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->cap; i++)
+		if (s->e[i].kind)
+			json_object_put(s->e[i].obj);
+	free(s->e);
+	memset(s, 0, sizeof(*s));
+}
+
+static struct json_object *goroutine_json(const struct dump *d, const struct dump_goroutine *g,
+					  struct json_share *s)
 {
 	struct json_object *o = json_object_new_object();
 	const char *reason = wait_reason(d, g);
 
 	json_object_object_add(o, "goid", json_object_new_uint64(g->g.goid));
-	json_object_object_add(o, "status", json_object_new_string(status_word(g->g.status)));
-	json_object_object_add(o, "wait_reason", reason ? json_object_new_string(reason) : NULL);
+	json_object_object_add(o, "status", shared(s, SHARED_STRING, NULL, 0,
+						   status_word(g->g.status)));
+	json_object_object_add(o, "wait_reason", reason ?
+			       shared(s, SHARED_STRING, NULL, 0, reason) : NULL);
 	json_object_object_add(o, "wait_minutes", g->wait_minutes >= 0 ?
 			       json_object_new_int64(g->wait_minutes) : NULL);
-	json_object_object_add(o, "system", json_object_new_boolean(g->system));
+	json_object_object_add(o, "system", shared(s, SHARED_BOOL, NULL, g->system, NULL));
 	json_object_object_add(o, "created_by", g->have_created_by ?
-			       frame_json(&g->created_by, false) : NULL);
+			       shared(s, SHARED_CREATOR, &g->created_by, 1, NULL) : NULL);
 	json_object_object_add(o, "parent_goid", g->g.parent_goid ?
 			       json_object_new_uint64(g->g.parent_goid) : NULL);
-	json_object_object_add(o, "stack", stack_json(g));
+	json_object_object_add(o, "stack", shared(s, SHARED_STACK, g->frames, g->nframes, NULL));
 	json_object_object_add(o, "stack_note", g->stack_note ?
-			       json_object_new_string(g->stack_note) : NULL);
+			       shared(s, SHARED_STRING, NULL, 0, g->stack_note) : NULL);
 	return o;
 }
 
@@ -517,8 +834,11 @@ struct json_object *dump_json(const struct dump *d, bool grouped)
 			       json_object_new_uint64(d->system_hidden));
 	json_object_object_add(doc, "stacks_reread", json_object_new_uint64(d->retried));
 	if (!grouped) {
+		struct json_share share = { 0 };
+
 		for (i = 0; i < d->n; i++)
-			json_object_array_add(list, goroutine_json(d, &d->gs[i]));
+			json_object_array_add(list, goroutine_json(d, &d->gs[i], &share));
+		share_free(&share);
 		json_object_object_add(doc, "goroutines", list);
 		return doc;
 	}
