@@ -18,6 +18,7 @@
 
 #include "dump.h"
 #include "privileges.h"
+#include "profile.h"
 #include "report.h"
 #include "target.h"
 #include "tracer.h"
@@ -50,6 +51,8 @@ struct cli_opts {
 	bool show_system;
 	bool group;		/* dump: identical goroutines counted together */
 	bool runtime_frames;	/* dump: runtime-internal frames too */
+	const char *pprof_path;	/* dump: also write a pprof profile there */
+	int pprof_view;		/* enum profile_view */
 	int rows;
 	int width;		/* of the terminal, 0 when not one */
 	const char *target;
@@ -111,6 +114,11 @@ static const char usage_text[] =
 "  -g, --group          dump: identical goroutines (state, stack, creator) once,\n"
 "                       with a count, largest group first\n"
 "      --runtime-frames dump: keep the runtime's internal frames (gopark...)\n"
+"      --pprof FILE     dump: also write a goroutine profile (gzipped\n"
+"                       profile.proto) for go tool pprof\n"
+"      --pprof-by blocked|creation\n"
+"                       the profile's stacks: where goroutines are blocked\n"
+"                       (default) or the go statement that created them\n"
 "      --no-park        do not probe runtime.gopark (cheaper; wait reasons\n"
 "                       still come from snapshots)\n"
 "  -h, --help           this text\n"
@@ -121,6 +129,7 @@ static const char usage_text[] =
 "  sudo gostray capture 4242 -d 30s --json > incident.json\n"
 "  sudo gostray dump 4242 --group          # where are they all blocked?\n"
 "  sudo gostray dump 4242 --json > goroutines.json\n"
+"  sudo gostray dump 4242 --pprof now.pb.gz && go tool pprof -top now.pb.gz\n"
 "  sudo gostray info 4242                  # Go version, probes, support\n"
 "  gostray info ./myservice --json         # analyse a binary, no root needed\n"
 "\n"
@@ -141,6 +150,8 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 		{ "no-park", no_argument, NULL, 'P' },
 		{ "group", no_argument, NULL, 'g' },
 		{ "runtime-frames", no_argument, NULL, 'R' },
+		{ "pprof", required_argument, NULL, 'p' },
+		{ "pprof-by", required_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -165,6 +176,12 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 		case 'P': o->park = false; break;
 		case 'g': o->group = true; break;
 		case 'R': o->runtime_frames = true; break;
+		case 'p': o->pprof_path = optarg; break;
+		case 'v':
+			o->pprof_view = profile_view_parse(optarg);
+			if (o->pprof_view < 0)
+				return fail(NULL, "--pprof-by takes 'blocked' or 'creation'");
+			break;
 		case 'h': usage(stdout); exit(0);
 		default:
 			fprintf(stderr, "Try 'gostray --help'.\n");
@@ -418,6 +435,13 @@ static int cmd_dump(int argc, char **argv)
 	dopts.system = o.show_system;
 	dopts.runtime_frames = o.runtime_frames;
 	if (dump_take(&t, &dopts, &d, err, sizeof(err))) {
+		target_close(&t);
+		return fail(&o, err);
+	}
+	if (o.pprof_path &&
+	    profile_write_dump(&d, (enum profile_view)o.pprof_view, o.pprof_path, err,
+			       sizeof(err))) {
+		dump_free(&d);
 		target_close(&t);
 		return fail(&o, err);
 	}

@@ -650,30 +650,77 @@ def compare_dumps(c, when, go, ours):
     c.check(len(want & got) >= 50, "%s: only %d goroutines compared" % (when, len(want & got)))
 
 
-def run_dump(c, args, pid, label):
-    p = Proc(c, label, [args.gostray, "dump", str(pid), "--json"])
+def run_dump(c, args, pid, label, extra=()):
+    p = Proc(c, label, [args.gostray, "dump", str(pid), "--json"] + list(extra))
     rc = p.wait(c.left(60), "dump")
     c.show.append((label, p, "err"))
     c.check(rc == 0, "%s exited with status %s" % (label, rc))
     return json_stdout(c, p)
 
 
+def go_tool(v):
+    """The go command of toolchain v (tools/go-toolchain.sh fetches it)."""
+    return subprocess.run([os.path.join(ROOT, "tools", "go-toolchain.sh"), v], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def pprof_traces(c, go, *argv):
+    """`go tool pprof -traces` -> {created_by label's (file basename, line): count}."""
+    r = subprocess.run([go, "tool", "pprof", "-traces"] + list(argv), capture_output=True,
+                       text=True, timeout=c.left(60))
+    if not c.check(r.returncode == 0, "go tool pprof -traces %s failed: %s"
+                   % (" ".join(argv), r.stderr.strip()[-300:])):
+        return {}
+    out = {}
+    for block in r.stdout.split("-----------+")[1:]:
+        m = re.search(r"created_by:\s+\S+ (\S+):(\d+)\n", block)
+        n = re.search(r"^\s+(-?\d+)\s+\S", block, re.M)
+        if m and n:
+            key = (os.path.basename(m.group(1)), int(m.group(2)))
+            out[key] = out.get(key, 0) + int(n.group(1))
+    c.check(out, "go tool pprof -traces %s: no sample with a created_by label" % " ".join(argv))
+    return out
+
+
+def check_profile_counts(c, when, counts, truth, marks, want):
+    """Every leak site of the zoo: the profile's goroutines created at its
+    marker line, against the truth (want(site) -> expected count)."""
+    for name, t in sorted(truth["sites"].items()):
+        if t["kind"] != "leak" or name not in marks:
+            continue
+        got = counts.get(marks[name], 0)
+        c.check(got == want(t), "%s: site %s (%s:%d): %d goroutines in the profile, truth %d"
+                % ((when, name) + marks[name] + (got, want(t))))
+
+
 def case_dump(c, args, v, bin_path, full):
     """gostray dump against the zoo's own runtime/pprof dump (debug=2)
     written at READY (and, when full, after phase 2's churn, with the
-    truth): the same goroutines, states, creators and stacks."""
+    truth): the same goroutines, states, creators and stacks.  When full,
+    also its pprof profiles: `go tool pprof` reads them, the leak sites
+    have their exact counts, and -base shows phase 2's growth."""
     dump = os.path.join(c.tmpdir(), "goroutines")
+    prof = [os.path.join(c.tmpdir(), "phase1.pb.gz"), os.path.join(c.tmpdir(), "final.pb.gz")]
     z, line = start_target(c, "zoo", [bin_path, "-pprof", dump, "-truth",
                                       os.path.join(c.tmpdir(), "truth.json")], "READY ")
-    ours = run_dump(c, args, z.pid, "gostray-dump")
+    ours = run_dump(c, args, z.pid, "gostray-dump", ["--pprof", prof[0]] if full else [])
     compare_dumps(c, "at READY", parse_go_stacks(dump + ".phase1"), ours)
     if full:
         z.signal(signal.SIGUSR1)
         z.wait_line("out", lambda l: l == "PHASE2-DONE", c.left(90), "PHASE2-DONE")
         z.signal(signal.SIGUSR2)
         z.wait_line("out", lambda l: l == "TRUTH-WRITTEN", c.left(30), "TRUTH-WRITTEN")
-        ours = run_dump(c, args, z.pid, "gostray-dump-final")
+        ours = run_dump(c, args, z.pid, "gostray-dump-final", ["--pprof", prof[1]])
         compare_dumps(c, "after phase 2", parse_go_stacks(dump + ".final"), ours)
+        truth = read_truth(c, os.path.join(c.tmpdir(), "truth.json"))
+        marks = find_markers(ZOO_DIR)
+        go = go_tool(v)
+        check_profile_counts(c, "profile at READY", pprof_traces(c, go, prof[0]), truth, marks,
+                             lambda t: t["live_phase1"])
+        check_profile_counts(c, "final profile", pprof_traces(c, go, prof[1]), truth, marks,
+                             lambda t: t["live"])
+        check_profile_counts(c, "final -base READY", pprof_traces(c, go, "-base", prof[0], prof[1]),
+                             truth, marks, lambda t: t["live"] - t["live_phase1"])
     z.signal(signal.SIGTERM)
     rc = z.wait(c.left(15))
     c.check(rc == 0, "zoo exited with status %s after two dumps (want 0)" % rc)

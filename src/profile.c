@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Goroutine dump -> pprof profile.  Locations are physical PCs with their
+ * inlined calls as extra lines (innermost first, as profile.proto wants),
+ * so pprof shows the same logical frames as the runtime's tracebacks.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pprof.h"
+#include "profile.h"
+
+int profile_view_parse(const char *name)
+{
+	if (!strcmp(name, "blocked"))
+		return PROFILE_BY_BLOCKED;
+	if (!strcmp(name, "creation"))
+		return PROFILE_BY_CREATION;
+	return -1;
+}
+
+/* One location per PC: its logical frames as lines.  lines has room for
+ * GOSTACK_MAX_INLINE + 1 entries. */
+static void location_of(const struct target *t, uint64_t pc, struct pprof_location *loc,
+			struct pprof_line *lines)
+{
+	struct go_frame frames[GOSTACK_MAX_INLINE + 1];
+	size_t n = gostack_symbolize(t->gb, t->bias, pc, frames, GOSTACK_MAX_INLINE + 1), i;
+
+	for (i = 0; i < n; i++) {
+		lines[i] = (struct pprof_line){
+			.function = frames[i].function,
+			.file = frames[i].file,
+			.line = frames[i].line,
+		};
+	}
+	if (!n) {
+		lines[0] = (struct pprof_line){ .function = "?", .file = "?" };
+		n = 1;
+	}
+	/* Link-time addresses: the same for every run of a PIE, and what
+	 * `go tool addr2line` takes. */
+	loc->address = pc - t->bias;
+	loc->lines = lines;
+	loc->nlines = n;
+}
+
+static int add_goroutine(struct pprof_profile *p, const struct dump *d,
+			 const struct dump_goroutine *g, enum profile_view view)
+{
+	static struct pprof_line lines[GOSTACK_MAX_PCS][GOSTACK_MAX_INLINE + 1];
+	struct pprof_location locs[GOSTACK_MAX_PCS];
+	struct pprof_label labels[2];
+	char created[512];
+	size_t n = 0, i;
+
+	if (view == PROFILE_BY_CREATION) {
+		if (g->have_created_by)
+			location_of(d->t, g->created_by.pc, &locs[n++], lines[0]);
+	} else {
+		for (i = 0; i < g->npcs && i < GOSTACK_MAX_PCS; i++)
+			location_of(d->t, g->pcs[i], &locs[n++], lines[i]);
+	}
+	if (!n) {
+		/* No stack (running, unreadable): still counted, on a frame
+		 * that says why. */
+		lines[0][0] = (struct pprof_line){
+			.function = g->stack_note ? g->stack_note : "no stack",
+			.file = "?" };
+		locs[0] = (struct pprof_location){ .address = 0, .lines = lines[0], .nlines = 1 };
+		n = 1;
+	}
+	if (g->have_created_by)
+		snprintf(created, sizeof(created), "%s %s:%d", g->created_by.function,
+			 g->created_by.file ? g->created_by.file : "?", g->created_by.line);
+	else
+		snprintf(created, sizeof(created), "none");
+	labels[0] = (struct pprof_label){ .key = "state", .str = dump_status_name(d, g) };
+	labels[1] = (struct pprof_label){ .key = "created_by", .str = created };
+	return pprof_add_sample(p, locs, n, 1, labels, 2);
+}
+
+int profile_write_dump(const struct dump *d, enum profile_view view, const char *path,
+		       char *err, size_t errlen)
+{
+	struct pprof_profile *p = pprof_new("goroutine", "count");
+	char comment[512];
+	size_t i;
+	int ret = 0;
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	pprof_set_time(p, d->taken_unix * 1000000000ll, (int64_t)d->duration_ns);
+	snprintf(comment, sizeof(comment), "gostray dump of PID %d (%s, %s), by %s stack",
+		 d->t->pid, d->t->exe_name, gobin_go_version(d->t->gb),
+		 view == PROFILE_BY_CREATION ? "creation" : "blocked");
+	pprof_add_comment(p, comment);
+	/* Addresses are link-time; the frames come symbolized, so pprof needs
+	 * nothing from the binary. */
+	pprof_set_main_mapping(p, 0, UINT64_MAX, 0, d->t->exe_name, NULL);
+	for (i = 0; i < d->n && !ret; i++)
+		ret = add_goroutine(p, d, &d->gs[i], view);
+	if (ret)
+		snprintf(err, errlen, "cannot build the profile: %s", strerror(-ret));
+	else
+		ret = pprof_write_gz(p, path, err, errlen);
+	pprof_free(p);
+	return ret;
+}
