@@ -59,6 +59,8 @@ static int add_goroutine(struct pprof_profile *p, const struct dump *d,
 	if (view == PROFILE_BY_CREATION) {
 		if (g->have_created_by)
 			location_of(d->t, g->created_by.pc, &locs[n++], lines[0]);
+		else if (g->g.startpc)	/* the main goroutine: its function */
+			location_of(d->t, g->g.startpc, &locs[n++], lines[0]);
 	} else {
 		for (i = 0; i < g->npcs && i < GOSTACK_MAX_PCS; i++)
 			location_of(d->t, g->pcs[i], &locs[n++], lines[i]);
