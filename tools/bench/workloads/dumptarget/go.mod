@@ -1,0 +1,3 @@
+module gostray.bench/dumptarget
+
+go 1.17
