@@ -20,6 +20,10 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+#ifndef EEXIST
+#define EEXIST 17
+#endif
+
 /* Set by userspace before load. */
 const volatile __u32 filter_tgid = 0;	/* 0: every process that maps the binary */
 const volatile struct gs_bpf_offsets off = {};
@@ -27,6 +31,10 @@ const volatile struct gs_bpf_offsets off = {};
  * (the ring buffer's default when the reader keeps up) costs the target
  * several microseconds per event; the collector drains on a timer anyway. */
 const volatile __u64 wakeup_bytes = 1 << 20;
+/* Frames of the creating goroutine's call path walked per creation: the
+ * depth asked for plus GS_STACK_LEAD_MAX (the stack maps' key and value
+ * size is stack_depth * 8); 0: no walk. */
+const volatile __u32 stack_depth = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -39,6 +47,45 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } stats SEC(".maps");
+
+/*
+ * Creation stacks.  The creating goroutine's frame-pointer chain is walked
+ * into a per-CPU scratch buffer; the stack, zero-padded to stack_depth
+ * frames, is the key of stack_ids, which gives it an id.  The first time a
+ * stack is seen it gets a new id and is also stored under that id in
+ * creation_stacks, which userspace reads once per id.  Both maps compare
+ * whole keys, so two call paths never share an id (a
+ * BPF_MAP_TYPE_STACK_TRACE map keys by a 32-bit hash: a colliding stack is
+ * dropped, or with BPF_F_REUSE_STACKID mislabels the records of the one it
+ * replaced); their memory is allocated per stack, not up front.
+ */
+struct stack_key {
+	__u64 pcs[GS_STACK_LEAD_MAX + GS_STACK_DEPTH_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack_key);
+} stack_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1 << 16);
+	__uint(key_size, sizeof(struct stack_key));	/* stack_depth * 8 */
+	__uint(value_size, sizeof(__u32));
+} stack_ids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1 << 16);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct stack_key));	/* stack_depth * 8 */
+} creation_stacks SEC(".maps");
+
 
 static __always_inline void stat_inc(__u32 which)
 {
@@ -105,11 +152,100 @@ static __always_inline __u64 parent_goid(__u64 newg, __u64 g0)
 	return goid;
 }
 
+/*
+ * Every creation probe sits in a closure that runtime.systemstack runs on
+ * the g0 stack (newproc.func1, newcoro.func1, debugCallWrap.func1,
+ * synctestRun.func1).  systemstack switches SP but not BP, so the closure's
+ * frame links to frames on the creating goroutine's stack: the return
+ * address into systemstack, the one into the creator when systemstack has
+ * a frame of its own (Go 1.21+), then the creator's return address - the
+ * go statement, g.gopc - and its callers.  Userspace finds gopc among the
+ * first GS_STACK_LEAD_MAX frames and drops those before it.
+ *
+ * The walk is ours, not bpf_get_stack()'s: the kernel's walker reads one
+ * frame past the outermost (saved BP 0) and takes a page fault there,
+ * ~5 us per creation on this machine, while a goroutine's chain ends
+ * cleanly at BP 0.  Past the first hop (g0 to goroutine stack) every
+ * caller's frame is above its callee's; anything else ends the walk.
+ */
+static __always_inline long walk_frames(struct stack_key *k, __u64 fp)
+{
+	__u64 frame[2];		/* saved BP, return address */
+	int i, n = 0;
+
+	for (i = 0; i < GS_STACK_LEAD_MAX + GS_STACK_DEPTH_MAX; i++) {
+		if (i >= stack_depth)
+			break;
+		if (!fp || (fp & 7) ||
+		    bpf_probe_read_user(frame, sizeof(frame), (void *)fp))
+			break;
+		k->pcs[i] = frame[1];
+		n = i + 1;
+		if (i >= 1 && frame[0] <= fp)
+			break;
+		fp = frame[0];
+	}
+	/* the scratch buffer still holds the previous walk */
+	for (i = 0; i < GS_STACK_LEAD_MAX + GS_STACK_DEPTH_MAX; i++)
+		if (i >= n && i < stack_depth)
+			k->pcs[i] = 0;
+	return n;
+}
+
+static __always_inline __u32 creation_stack(struct pt_regs *ctx)
+{
+	__u32 zero = 0, id = 0, *known;
+	struct stack_key *k;
+	long n, err = -EEXIST;
+	int i;
+
+	if (!stack_depth)
+		return GS_NO_STACK;
+	k = bpf_map_lookup_elem(&stack_scratch, &zero);
+	if (!k)
+		return GS_NO_STACK;
+	n = walk_frames(k, ctx->bp);
+	if (n <= 0) {
+		stat_inc(GS_STAT_STACK_FAULTS);
+		return GS_NO_STACK;
+	}
+	known = bpf_map_lookup_elem(&stack_ids, k);
+	if (known)
+		return *known;
+	/* A new call path: store it under a fresh id first, so userspace
+	 * finds it by the time any record carries the id.  Ids are random
+	 * (no shared counter without atomic fetch-and-add, which needs
+	 * -mcpu=v3); the rare id already taken is drawn again. */
+	for (i = 0; i < 8; i++) {
+		id = bpf_get_prandom_u32();
+		if (id == GS_NO_STACK)
+			continue;
+		err = bpf_map_update_elem(&creation_stacks, &id, k, BPF_NOEXIST);
+		if (err != -EEXIST)
+			break;
+	}
+	if (err) {
+		stat_inc(GS_STAT_STACK_FULL);
+		return GS_NO_STACK;
+	}
+	err = bpf_map_update_elem(&stack_ids, k, &id, BPF_NOEXIST);
+	if (!err)
+		return id;
+	bpf_map_delete_elem(&creation_stacks, &id);
+	if (err == -EEXIST) {	/* another CPU gave it an id meanwhile */
+		known = bpf_map_lookup_elem(&stack_ids, k);
+		if (known)
+			return *known;
+	}
+	stat_inc(GS_STAT_STACK_FULL);
+	return GS_NO_STACK;
+}
+
 static __always_inline int emit_create(struct pt_regs *ctx, __u64 newg, __u32 via)
 {
 	struct gs_record *r;
 	__u64 goid = 0, gopc = 0, startpc = 0;
-	__u32 tgid, status = 0;
+	__u32 tgid, status = 0, stack_id;
 
 	if (!wanted(&tgid))
 		return 0;
@@ -121,6 +257,7 @@ static __always_inline int emit_create(struct pt_regs *ctx, __u64 newg, __u32 vi
 	}
 	bpf_probe_read_user(&status, sizeof(status),
 			    (void *)(newg + off.g_atomicstatus));
+	stack_id = creation_stack(ctx);
 	r = reserve(GS_REC_CREATE, tgid);
 	if (!r)
 		return 0;
@@ -128,8 +265,9 @@ static __always_inline int emit_create(struct pt_regs *ctx, __u64 newg, __u32 vi
 	r->create.parent_goid = parent_goid(newg, ctx->r14);
 	r->create.gopc = gopc;
 	r->create.startpc = startpc;
-	r->create.via = via;
-	r->create.status = status;
+	r->create.via = (__u16)via;
+	r->create.status = (__u16)status;
+	r->create.stack_id = stack_id;
 	submit(r);
 	stat_inc(GS_STAT_CREATE_HITS);
 	return 0;

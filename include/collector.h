@@ -15,6 +15,13 @@
  *   4. later records: a create of a baseline goid turns it into "created
  *      during the trace" (it was born after attach and the snapshot saw it),
  *      an exit of a baseline goid counts as an exit of its site.
+ *
+ * Each site's counts are also split by creation stack (struct site_stack):
+ * a create record names the call path that reached the go statement (an
+ * id, read once through a stack_reader); goroutines of the baseline, and
+ * creations whose path was lost or did not start at their gopc, are in the
+ * site's unknown stack.  Every step above moves a goroutine's counts
+ * between stacks exactly as between sites, so the split always adds up.
  */
 #ifndef GOSTRAY_COLLECTOR_H
 #define GOSTRAY_COLLECTOR_H
@@ -40,7 +47,51 @@ typedef void (*site_symbolizer)(void *ctx, uint64_t gopc, uint64_t startpc,
 
 #define WAIT_REASONS_MAX 256
 
+/*
+ * A creating goroutine's call path as the creation probe walked it (frame
+ * pointers, bpf/gostray.bpf.c), read once per id and kept for the trace.
+ * The walk starts with up to GS_STACK_LEAD_MAX runtime frames; frames[0]
+ * is the go statement's return address (the record's gopc), then the
+ * return addresses of its callers, outwards.  Runtime addresses.
+ */
+struct creation_stack {
+	uint32_t id;		/* the BPF side's id (create.stack_id) */
+	int n;			/* frames walked; 0 when the map could not be read */
+	uint64_t *pcs;		/* as walked */
+	const uint64_t *frames;	/* from the go statement: pcs + the lead */
+	int nframes;		/* 0 until a record matched the walk (below) */
+	bool mismatch;		/* its first record's gopc was not in the lead */
+	/* the stack counted for this one: walks that differ only before the
+	 * go statement or past the depth show the same frames, and are one */
+	const struct creation_stack *same_as;
+	UT_hash_handle hh;	/* the collector's stacks, by id */
+	UT_hash_handle hh_frames;	/* the canonical ones, by frames */
+};
+
+/* Reads the frames of stack id into pcs (at most max); returns how many,
+ * or <0 when the stack cannot be read. */
+typedef int (*stack_reader)(void *ctx, uint32_t id, uint64_t *pcs, int max);
+
+#define CREATION_STACK_MAX (GS_STACK_LEAD_MAX + GS_STACK_DEPTH_MAX)
+
 struct gor;
+struct site;
+
+/* One site's goroutines created through one call path. */
+struct site_stack {
+	uint32_t id;		/* the stack's id; GS_NO_STACK for the unknown */
+	const struct creation_stack *stack;	/* NULL: unknown (born before
+					 * attach, or no stack recorded) */
+	const struct site *site;
+	uint64_t created;
+	uint64_t exited;
+	uint64_t live;
+	uint64_t live_at_start;	/* always in the unknown stack */
+	/* like site.parked_by_reason, allocated (WAIT_REASONS_MAX) once a
+	 * snapshot shows one of its goroutines parked */
+	uint32_t *parked_by_reason;
+	UT_hash_handle hh;	/* the site's stacks, by id */
+};
 
 struct site {
 	uint64_t gopc;
@@ -54,6 +105,9 @@ struct site {
 	uint32_t parked_by_reason[WAIT_REASONS_MAX];
 	bool have_parked;	/* parked_by_reason is from a snapshot */
 	struct gor *live_list;	/* live goroutines, oldest first */
+	/* the same counts split by creation stack (their sums are the
+	 * site's counts) */
+	struct site_stack *stacks;
 	UT_hash_handle hh;	/* sites by gopc */
 };
 
@@ -61,6 +115,7 @@ struct goroutine_view {
 	uint64_t goid;
 	uint64_t parent_goid;
 	const struct site *site;
+	const struct site_stack *stack;
 	uint64_t born_ns;	/* 0 for goroutines from the baseline */
 	uint64_t seen_since_ns;	/* lower bound of its birth when born_ns == 0 */
 	uint64_t parked_ns;	/* last park seen, 0 if none */
@@ -82,12 +137,23 @@ struct collector_totals {
 					 * creation probe was removed: ignored */
 	uint64_t duplicate_records;	/* idempotence at work (probe re-fired) */
 	uint64_t baseline_phantoms;	/* dropped, see collector_apply_snapshot() */
+	uint64_t creation_stacks;	/* distinct call paths read */
+	uint64_t stack_mismatches;	/* creations whose stack did not start at
+					 * their gopc: counted as unknown stack */
+	uint64_t stacks_unreadable;	/* creations whose stack id could not be
+					 * read from the BPF map: unknown stack */
 };
 
 struct collector;
 
 struct collector *collector_new(site_symbolizer sym, void *sym_ctx);
 void collector_free(struct collector *c);
+
+/* Where creation stack ids are read (once per id), and how many frames
+ * from the go statement on to keep; without a reader every goroutine is in
+ * its site's unknown stack. */
+void collector_set_stack_reader(struct collector *c, stack_reader read, void *ctx,
+				int depth);
 
 void collector_on_record(struct collector *c, const struct gs_record *r);
 /* Step 3 above; attach_ns is when the probes went live. */
@@ -116,6 +182,18 @@ const struct site **collector_sorted_sites(const struct collector *c, size_t *n)
  * age is a lower bound (born before attach). 0 when the site has none. */
 uint64_t collector_oldest_age(const struct collector *c, const struct site *s,
 			      uint64_t now_ns, bool *lower_bound);
+
+/* Every (site, creation stack), sorted like the sites (live, created). The
+ * malloc'ed array points into the collector. */
+const struct site_stack **collector_sorted_stacks(const struct collector *c, size_t *n);
+
+/* One site's creation stacks, same order. */
+const struct site_stack **collector_site_stacks(const struct site *s, size_t *n);
+
+/* collector_oldest_age() for one site's goroutines of one creation stack. */
+uint64_t collector_stack_oldest_age(const struct collector *c,
+				    const struct site_stack *st, uint64_t now_ns,
+				    bool *lower_bound);
 
 /* Visit every live goroutine. */
 void collector_for_each_goroutine(const struct collector *c,

@@ -32,6 +32,20 @@ enum gs_create_via {
 	GS_VIA_NEWPROC1_RET = 1,/* instruction after CALL newproc1 elsewhere: RAX = newg */
 };
 
+/* create.stack_id when the record has no creation stack; the ids the BPF
+ * side hands out are random and never 0. */
+#define GS_NO_STACK 0
+
+/* Deepest creation stack a user can ask for (--stack-depth), counted from
+ * the go statement. */
+#define GS_STACK_DEPTH_MAX 64
+/* The walk starts in the runtime: before the go statement come the return
+ * address into runtime.systemstack and, from Go 1.21 (whose systemstack
+ * has a frame of its own) or when systemstack did not switch, the return
+ * address into the creator (runtime.newproc...): at most this many frames,
+ * walked on top of the depth asked for. */
+#define GS_STACK_LEAD_MAX 2
+
 /* Which probe produced a GS_REC_EXIT. */
 enum gs_exit_via {
 	GS_EXIT_GDESTROY = 0,	/* runtime.gdestroy (Go 1.22+), RAX = gp */
@@ -48,8 +62,13 @@ struct gs_record {
 			__u64 parent_goid;	/* 0 when unknown */
 			__u64 gopc;		/* PC after the go statement's CALL */
 			__u64 startpc;		/* entry PC of the goroutine's function */
-			__u32 via;		/* enum gs_create_via */
-			__u32 status;		/* g.atomicstatus at creation */
+			__u16 via;		/* enum gs_create_via */
+			__u16 status;		/* g.atomicstatus at creation (< 0x2000) */
+			/* the creating goroutine's call path, from the go
+			 * statement outwards: a key of the creation_stacks
+			 * map; GS_NO_STACK when not walked (--stack-depth 0)
+			 * or lost (GS_STAT_STACK_*) */
+			__u32 stack_id;
 		} create;
 		struct {
 			__u32 reason;		/* runtime waitReason value (per Go version) */
@@ -97,6 +116,8 @@ enum gs_stat {
 	GS_STAT_PARK_HITS,
 	GS_STAT_EXIT_HITS,
 	GS_STAT_READ_FAULTS,	/* bpf_probe_read_user failed: record skipped */
+	GS_STAT_STACK_FAULTS,	/* creation stack walk failed: record without stack */
+	GS_STAT_STACK_FULL,	/* creation stack maps full: record without stack */
 	GS_STAT_MAX,
 };
 

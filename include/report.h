@@ -18,6 +18,7 @@ struct report_ctx {
 	bool show_system;		/* list runtime.* sites in the text table */
 	int max_rows;			/* text table rows, 0 = all */
 	int width;			/* text table width, 0 = unlimited */
+	bool by_stack;			/* rows per (site, creation stack) */
 };
 
 /* The capture document (schema in README.md). Caller puts the object. */
@@ -26,6 +27,19 @@ void report_capture_text(FILE *f, const struct report_ctx *r);
 
 struct json_object *report_info_json(const struct target *t);
 void report_info_text(FILE *f, const struct target *t);
+
+/* One frame of a creation stack, symbolized. */
+struct stack_frame {
+	uint64_t pc;		/* link-time return address */
+	const char *function;	/* owned by the target's gobin */
+	const char *file;
+	int line;
+};
+
+/* The frames of a creation stack, outermost last, at most max; returns
+ * how many.  Every PC is a return address (looked up at pc - 1). */
+int report_stack_frames(const struct target *t, const struct creation_stack *cs,
+			struct stack_frame *out, int max);
 
 /* Duration formatting for tables: "850ms", "42s", "7m03s", "5h12m". */
 void format_age(char *buf, size_t len, uint64_t ns);

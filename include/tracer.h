@@ -19,7 +19,12 @@
 struct tracer_opts {
 	bool park;		/* attach the park probe (wait reasons, park times) */
 	size_t ringbuf_bytes;	/* power of two */
+	/* frames of each creation's call path to record, up to
+	 * GS_STACK_DEPTH_MAX; 0: none (every stack unknown) */
+	int stack_depth;
 };
+
+#define TRACER_DEFAULT_STACK_DEPTH 32
 
 struct tracer {
 	struct target *t;
@@ -36,6 +41,7 @@ struct tracer {
 	size_t baseline_live;	/* goroutines in the baseline snapshot */
 	bool target_exited;
 	uint64_t exited_ns;
+	int stack_depth;	/* as in tracer_opts */
 };
 
 /* Attach, read the baseline, reconcile.  On failure nothing stays attached

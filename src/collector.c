@@ -15,6 +15,7 @@ struct gor {
 	uint64_t goid;
 	uint64_t parent_goid;
 	struct site *site;
+	struct site_stack *stack;	/* of site */
 	uint64_t born_ns;
 	uint64_t seen_since_ns;
 	uint64_t parked_ns;
@@ -34,6 +35,13 @@ struct tombstone {
 struct collector {
 	site_symbolizer symbolize;
 	void *sym_ctx;
+	stack_reader read_stack;
+	void *stack_ctx;
+	int stack_depth;
+	struct creation_stack *cstacks;	/* by id, read once each */
+	struct creation_stack *cstacks_by_frames;
+	uint64_t stack_mismatches;
+	uint64_t stacks_unreadable;
 	struct site *sites;		/* by gopc */
 	struct gor *gors;		/* live goroutines by goid */
 	struct tombstone *tombstones;
@@ -58,6 +66,14 @@ struct collector *collector_new(site_symbolizer sym, void *sym_ctx)
 	return c;
 }
 
+void collector_set_stack_reader(struct collector *c, stack_reader read, void *ctx,
+				int depth)
+{
+	c->read_stack = read;
+	c->stack_ctx = ctx;
+	c->stack_depth = depth;
+}
+
 static void free_tombstones(struct collector *c)
 {
 	struct tombstone *t, *tmp;
@@ -72,6 +88,7 @@ void collector_free(struct collector *c)
 {
 	struct gor *g, *gtmp;
 	struct site *s, *stmp;
+	struct creation_stack *cs, *cstmp;
 
 	if (!c)
 		return;
@@ -80,8 +97,21 @@ void collector_free(struct collector *c)
 		free(g);
 	}
 	HASH_ITER(hh, c->sites, s, stmp) {
+		struct site_stack *st, *sttmp;
+
+		HASH_ITER(hh, s->stacks, st, sttmp) {
+			HASH_DEL(s->stacks, st);
+			free(st->parked_by_reason);
+			free(st);
+		}
 		HASH_DEL(c->sites, s);
 		free(s);
+	}
+	HASH_CLEAR(hh_frames, c->cstacks_by_frames);
+	HASH_ITER(hh, c->cstacks, cs, cstmp) {
+		HASH_DEL(c->cstacks, cs);
+		free(cs->pcs);
+		free(cs);
 	}
 	free_tombstones(c);
 	free(c);
@@ -105,6 +135,104 @@ static struct site *site_get(struct collector *c, uint64_t gopc, uint64_t startp
 	return s;
 }
 
+/* A creation stack by id, read from the BPF side the first time. */
+static struct creation_stack *cstack_get(struct collector *c, uint32_t id)
+{
+	struct creation_stack *cs;
+	uint64_t pcs[CREATION_STACK_MAX];
+	int n;
+
+	HASH_FIND(hh, c->cstacks, &id, sizeof(id), cs);
+	if (cs)
+		return cs;
+	cs = calloc(1, sizeof(*cs));
+	if (!cs)
+		return NULL;
+	cs->id = id;
+	n = c->read_stack ? c->read_stack(c->stack_ctx, id, pcs, CREATION_STACK_MAX) : -1;
+	if (n > 0) {
+		cs->pcs = malloc(n * sizeof(*pcs));
+		if (cs->pcs) {
+			memcpy(cs->pcs, pcs, n * sizeof(*pcs));
+			cs->n = n;
+		}
+	}
+	HASH_ADD(hh, c->cstacks, id, sizeof(cs->id), cs);
+	return cs;
+}
+
+/*
+ * Where the go statement is in a walk: the frames before it are the
+ * runtime's (systemstack, the creator).  Anything else means the walk did
+ * not follow the frames it should have, and the stack is not shown.
+ */
+static void cstack_match(struct collector *c, struct creation_stack *cs, uint64_t gopc)
+{
+	struct creation_stack *same;
+	int i;
+
+	for (i = 1; i <= GS_STACK_LEAD_MAX && i < cs->n; i++)
+		if (cs->pcs[i] == gopc)
+			break;
+	if (i > GS_STACK_LEAD_MAX || i >= cs->n || c->stack_depth <= 0) {
+		cs->mismatch = true;
+		return;
+	}
+	cs->frames = cs->pcs + i;
+	cs->nframes = cs->n - i < c->stack_depth ? cs->n - i : c->stack_depth;
+	HASH_FIND(hh_frames, c->cstacks_by_frames, cs->frames,
+		  cs->nframes * sizeof(*cs->frames), same);
+	if (same) {
+		cs->same_as = same;
+		return;
+	}
+	cs->same_as = cs;
+	HASH_ADD_KEYPTR(hh_frames, c->cstacks_by_frames, cs->frames,
+			cs->nframes * sizeof(*cs->frames), cs);
+}
+
+/* The creation stack of a create record, NULL when it has none we can
+ * trust: not walked, not readable, or not starting at the record's go
+ * statement (counted, never shown). */
+static const struct creation_stack *record_stack(struct collector *c,
+						 const struct gs_record *r)
+{
+	struct creation_stack *cs;
+
+	if (r->create.stack_id == GS_NO_STACK)
+		return NULL;
+	cs = cstack_get(c, r->create.stack_id);
+	if (!cs || !cs->n) {
+		c->stacks_unreadable++;
+		return NULL;
+	}
+	if (!cs->nframes && !cs->mismatch)
+		cstack_match(c, cs, r->create.gopc);
+	if (cs->mismatch || cs->frames[0] != r->create.gopc) {
+		c->stack_mismatches++;
+		return NULL;
+	}
+	return cs->same_as;
+}
+
+static struct site_stack *site_stack_get(struct site *s, const struct creation_stack *cs)
+{
+	uint32_t id = cs ? cs->id : GS_NO_STACK;
+	struct site_stack *st;
+
+	HASH_FIND(hh, s->stacks, &id, sizeof(id), st);
+	if (st)
+		return st;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return NULL;
+	st->id = id;
+	st->stack = cs;
+	st->site = s;
+	HASH_ADD(hh, s->stacks, id, sizeof(st->id), st);
+	return st;
+}
+
 static struct gor *gor_find(const struct collector *c, uint64_t goid)
 {
 	struct gor *g;
@@ -117,6 +245,7 @@ static void gor_remove(struct collector *c, struct gor *g)
 {
 	DL_DELETE(g->site->live_list, g);
 	g->site->live--;
+	g->stack->live--;
 	HASH_DEL(c->gors, g);
 	free(g);
 }
@@ -127,10 +256,16 @@ static void baseline_to_created(struct collector *c, struct gor *g,
 				const struct gs_record *r)
 {
 	struct site *s = site_get(c, r->create.gopc, r->create.startpc);
+	struct site_stack *st = s ? site_stack_get(s, record_stack(c, r)) : NULL;
 
-	if (!s)
+	if (!s || !st)
 		return;
 	g->site->live_at_start--;
+	g->stack->live_at_start--;
+	g->stack->live--;
+	g->stack = st;
+	st->created++;
+	st->live++;
 	if (s != g->site) {	/* the snapshot read a torn g */
 		DL_DELETE(g->site->live_list, g);
 		g->site->live--;
@@ -151,6 +286,7 @@ static void baseline_to_created(struct collector *c, struct gor *g,
 static void on_create_record(struct collector *c, const struct gs_record *r)
 {
 	struct gor *g = gor_find(c, r->goid);
+	struct site_stack *st;
 	struct site *s;
 
 	if (g) {
@@ -161,14 +297,16 @@ static void on_create_record(struct collector *c, const struct gs_record *r)
 		return;
 	}
 	s = site_get(c, r->create.gopc, r->create.startpc);
+	st = s ? site_stack_get(s, record_stack(c, r)) : NULL;
 	g = calloc(1, sizeof(*g));
-	if (!s || !g) {
+	if (!st || !g) {
 		free(g);
 		return;
 	}
 	g->goid = r->goid;
 	g->parent_goid = r->create.parent_goid;
 	g->site = s;
+	g->stack = st;
 	g->born_ns = r->ts_ns;
 	g->seen_since_ns = r->ts_ns;
 	g->last_reason = -1;
@@ -176,6 +314,8 @@ static void on_create_record(struct collector *c, const struct gs_record *r)
 	DL_APPEND(s->live_list, g);
 	s->created++;
 	s->live++;
+	st->created++;
+	st->live++;
 }
 
 /*
@@ -186,6 +326,7 @@ static void on_create_record(struct collector *c, const struct gs_record *r)
  */
 static void exit_of_unseen(struct collector *c, const struct gs_record *r)
 {
+	struct site_stack *st;
 	struct site *s;
 
 	/* While the probes are removed, the creation probe goes first (an
@@ -195,12 +336,15 @@ static void exit_of_unseen(struct collector *c, const struct gs_record *r)
 		c->after_end++;
 		return;
 	}
-	if (!r->exit.gopc || !(s = site_get(c, r->exit.gopc, r->exit.startpc))) {
+	if (!r->exit.gopc || !(s = site_get(c, r->exit.gopc, r->exit.startpc)) ||
+	    !(st = site_stack_get(s, NULL))) {
 		c->exited_unattributed++;
 		return;
 	}
 	s->live_at_start++;
 	s->exited++;
+	st->live_at_start++;
+	st->exited++;
 	c->exited_before_baseline++;
 }
 
@@ -211,6 +355,7 @@ static void on_exit_record(struct collector *c, const struct gs_record *r)
 
 	if (g) {
 		g->site->exited++;
+		g->stack->exited++;
 		gor_remove(c, g);
 		return;
 	}
@@ -308,15 +453,17 @@ void collector_merge_baseline(struct collector *c, const struct snapshot *s,
 	for (i = 0; i < n; i++) {
 		const struct snap_g *sg = items[i].sg;
 		struct site *site = site_get(c, sg->gopc, sg->startpc);
+		struct site_stack *st = site ? site_stack_get(site, NULL) : NULL;
 		struct gor *g = calloc(1, sizeof(*g));
 
-		if (!site || !g) {
+		if (!st || !g) {
 			free(g);
 			continue;
 		}
 		g->goid = sg->goid;
 		g->parent_goid = sg->parent_goid;
 		g->site = site;
+		g->stack = st;
 		g->seen_since_ns = items[i].since;
 		g->last_reason = sg->status == G_WAITING ? sg->waitreason : -1;
 		g->from_baseline = true;
@@ -324,6 +471,8 @@ void collector_merge_baseline(struct collector *c, const struct snapshot *s,
 		DL_PREPEND(site->live_list, g);
 		site->live++;
 		site->live_at_start++;
+		st->live++;
+		st->live_at_start++;
 	}
 	free_tombstones(c);
 	c->merged = true;
@@ -345,9 +494,19 @@ static void drop_baseline_phantoms(struct collector *c)
 		if (!g->from_baseline || g->seen_gen == c->snapshot_gen)
 			continue;
 		g->site->live_at_start--;
+		g->stack->live_at_start--;
 		c->phantoms++;
 		gor_remove(c, g);
 	}
+}
+
+static void stack_parked(struct site_stack *st, uint8_t reason)
+{
+	if (!st->parked_by_reason)
+		st->parked_by_reason = calloc(WAIT_REASONS_MAX,
+					      sizeof(*st->parked_by_reason));
+	if (st->parked_by_reason)
+		st->parked_by_reason[reason]++;
 }
 
 void collector_apply_snapshot(struct collector *c, const struct snapshot *s)
@@ -357,8 +516,14 @@ void collector_apply_snapshot(struct collector *c, const struct snapshot *s)
 
 	c->snapshot_gen++;
 	HASH_ITER(hh, c->sites, site, tmp) {
+		struct site_stack *st, *sttmp;
+
 		memset(site->parked_by_reason, 0, sizeof(site->parked_by_reason));
 		site->have_parked = true;
+		HASH_ITER(hh, site->stacks, st, sttmp)
+			if (st->parked_by_reason)
+				memset(st->parked_by_reason, 0,
+				       WAIT_REASONS_MAX * sizeof(*st->parked_by_reason));
 	}
 	for (i = 0; i < s->n; i++) {
 		const struct snap_g *sg = &s->gs[i];
@@ -368,8 +533,10 @@ void collector_apply_snapshot(struct collector *c, const struct snapshot *s)
 			g->seen_gen = c->snapshot_gen;
 		if (sg->status != G_WAITING && sg->status != G_LEAKED)
 			continue;
-		if (g)
+		if (g) {
 			g->last_reason = sg->waitreason;
+			stack_parked(g->stack, sg->waitreason);
+		}
 		HASH_FIND(hh, c->sites, &sg->gopc, sizeof(sg->gopc), site);
 		if (site)
 			site->parked_by_reason[sg->waitreason]++;
@@ -402,6 +569,9 @@ void collector_totals(const struct collector *c, struct collector_totals *t)
 	t->exited_after_end = c->after_end;
 	t->baseline_phantoms = c->phantoms;
 	t->duplicate_records = c->duplicates;
+	t->creation_stacks = HASH_CNT(hh_frames, c->cstacks_by_frames);
+	t->stack_mismatches = c->stack_mismatches;
+	t->stacks_unreadable = c->stacks_unreadable;
 }
 
 static int cmp_sites(const void *a, const void *b)
@@ -416,27 +586,35 @@ static int cmp_sites(const void *a, const void *b)
 	return x->gopc < y->gopc ? -1 : (x->gopc > y->gopc);
 }
 
+/* Room for *n pointers (*n = 0 when there is none). */
+static void *ptr_array(size_t *n)
+{
+	void *arr = calloc(*n ? *n : 1, sizeof(void *));
+
+	if (!arr)
+		*n = 0;
+	return arr;
+}
+
 const struct site **collector_sorted_sites(const struct collector *c, size_t *n)
 {
 	const struct site **arr, *s, *tmp;
 	size_t i = 0;
 
 	*n = HASH_COUNT(c->sites);
-	arr = calloc(*n ? *n : 1, sizeof(*arr));
-	if (!arr) {
-		*n = 0;
+	arr = ptr_array(n);
+	if (!arr)
 		return NULL;
-	}
 	HASH_ITER(hh, c->sites, s, tmp)
 		arr[i++] = s;
 	qsort(arr, *n, sizeof(*arr), cmp_sites);
 	return arr;
 }
 
-uint64_t collector_oldest_age(const struct collector *c, const struct site *s,
-			      uint64_t now_ns, bool *lower_bound)
+/* A live goroutine's age at now_ns (0 for none), a lower bound when it
+ * was born before attach. */
+static uint64_t gor_age(const struct gor *g, uint64_t now_ns, bool *lower_bound)
 {
-	const struct gor *g = s->live_list;
 	uint64_t since;
 
 	*lower_bound = false;
@@ -445,6 +623,73 @@ uint64_t collector_oldest_age(const struct collector *c, const struct site *s,
 	*lower_bound = g->from_baseline;
 	since = g->from_baseline ? g->seen_since_ns : g->born_ns;
 	return now_ns > since ? now_ns - since : 0;
+}
+
+uint64_t collector_oldest_age(const struct collector *c, const struct site *s,
+			      uint64_t now_ns, bool *lower_bound)
+{
+	return gor_age(s->live_list, now_ns, lower_bound);
+}
+
+static int cmp_stacks(const void *a, const void *b)
+{
+	const struct site_stack *x = *(const struct site_stack *const *)a;
+	const struct site_stack *y = *(const struct site_stack *const *)b;
+
+	if (x->live != y->live)
+		return x->live < y->live ? 1 : -1;
+	if (x->created != y->created)
+		return x->created < y->created ? 1 : -1;
+	if (x->site != y->site)	/* same order as the sites */
+		return x->site->gopc < y->site->gopc ? -1 : 1;
+	return x->id < y->id ? -1 : (x->id > y->id);
+}
+
+const struct site_stack **collector_sorted_stacks(const struct collector *c, size_t *n)
+{
+	const struct site_stack **arr, *st, *sttmp;
+	const struct site *s, *tmp;
+	size_t i = 0;
+
+	*n = 0;
+	HASH_ITER(hh, c->sites, s, tmp)
+		*n += HASH_COUNT(s->stacks);
+	arr = ptr_array(n);
+	if (!arr)
+		return NULL;
+	HASH_ITER(hh, c->sites, s, tmp)
+		HASH_ITER(hh, s->stacks, st, sttmp)
+			arr[i++] = st;
+	qsort(arr, *n, sizeof(*arr), cmp_stacks);
+	return arr;
+}
+
+const struct site_stack **collector_site_stacks(const struct site *s, size_t *n)
+{
+	const struct site_stack **arr, *st, *sttmp;
+	size_t i = 0;
+
+	*n = HASH_COUNT(s->stacks);
+	arr = ptr_array(n);
+	if (!arr)
+		return NULL;
+	HASH_ITER(hh, s->stacks, st, sttmp)
+		arr[i++] = st;
+	qsort(arr, *n, sizeof(*arr), cmp_stacks);
+	return arr;
+}
+
+uint64_t collector_stack_oldest_age(const struct collector *c,
+				    const struct site_stack *st, uint64_t now_ns,
+				    bool *lower_bound)
+{
+	const struct gor *g;
+
+	/* the site's list is oldest first: its first goroutine of st */
+	DL_FOREACH(st->site->live_list, g)
+		if (g->stack == st)
+			break;
+	return gor_age(g, now_ns, lower_bound);
 }
 
 void collector_for_each_goroutine(const struct collector *c,
@@ -458,6 +703,7 @@ void collector_for_each_goroutine(const struct collector *c,
 			.goid = g->goid,
 			.parent_goid = g->parent_goid,
 			.site = g->site,
+			.stack = g->stack,
 			.born_ns = g->born_ns,
 			.seen_since_ns = g->seen_since_ns,
 			.parked_ns = g->parked_ns,

@@ -55,6 +55,8 @@ struct cli_opts {
 	int pprof_view;		/* enum profile_view */
 	int rows;
 	int width;		/* of the terminal, 0 when not one */
+	bool by_stack;		/* rows per (site, creation stack) */
+	int stack_depth;	/* creation stack frames, 0: none */
 	const char *target;
 };
 
@@ -121,12 +123,17 @@ static const char usage_text[] =
 "                       (default) or the go statement that created them\n"
 "      --no-park        do not probe runtime.gopark (cheaper; wait reasons\n"
 "                       still come from snapshots)\n"
+"      --by site|stack  top and capture: one row per go statement (default), or\n"
+"                       per go statement and call path that reached it\n"
+"      --stack-depth N  frames of each creation's call path to record (default\n"
+"                       32, at most 64; 0: none, every stack unknown)\n"
 "  -h, --help           this text\n"
 "  -V, --version        print the version\n"
 "\n"
 "Examples:\n"
 "  sudo gostray top 4242                   # watch which go statements leak\n"
 "  sudo gostray capture 4242 -d 30s --json > incident.json\n"
+"  sudo gostray top 4242 --by stack        # which callers reach the leaking line\n"
 "  sudo gostray dump 4242 --group          # where are they all blocked?\n"
 "  sudo gostray dump 4242 --json > goroutines.json\n"
 "  sudo gostray dump 4242 --pprof now.pb.gz && go tool pprof -top now.pb.gz\n"
@@ -148,6 +155,8 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 		{ "rows", required_argument, NULL, 'n' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "no-park", no_argument, NULL, 'P' },
+		{ "by", required_argument, NULL, 'B' },
+		{ "stack-depth", required_argument, NULL, 'S' },
 		{ "group", no_argument, NULL, 'g' },
 		{ "runtime-frames", no_argument, NULL, 'R' },
 		{ "pprof", required_argument, NULL, 'p' },
@@ -159,6 +168,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 	int c;
 
 	o->park = true;
+	o->stack_depth = TRACER_DEFAULT_STACK_DEPTH;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:jn:agh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -174,6 +184,23 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 		case 'n': o->rows = atoi(optarg); break;
 		case 'a': o->show_system = true; break;
 		case 'P': o->park = false; break;
+		case 'B':
+			if (strcmp(optarg, "site") && strcmp(optarg, "stack"))
+				return fail(NULL, "--by takes 'site' or 'stack'");
+			o->by_stack = !strcmp(optarg, "stack");
+			break;
+		case 'S': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (end == optarg || *end || v < 0 || v > GS_STACK_DEPTH_MAX) {
+				snprintf(msg, sizeof(msg), "invalid --stack-depth '%s' "
+					 "(0 to %d)", optarg, GS_STACK_DEPTH_MAX);
+				return fail(NULL, msg);
+			}
+			o->stack_depth = (int)v;
+			break;
+		}
 		case 'g': o->group = true; break;
 		case 'R': o->runtime_frames = true; break;
 		case 'p': o->pprof_path = optarg; break;
@@ -219,7 +246,8 @@ static int open_traced_target(struct cli_opts *o, struct target *t)
 
 static int start_trace(struct cli_opts *o, struct target *t, struct tracer *tr)
 {
-	struct tracer_opts topts = { .park = o->park, .ringbuf_bytes = DEFAULT_RINGBUF_BYTES };
+	struct tracer_opts topts = { .park = o->park, .ringbuf_bytes = DEFAULT_RINGBUF_BYTES,
+				     .stack_depth = o->stack_depth };
 	char err[512];
 
 	if (tracer_start(tr, t, &topts, err, sizeof(err)))
@@ -270,6 +298,7 @@ static void fill_report(struct report_ctx *r, const struct tracer *tr,
 	r->show_system = o->show_system;
 	r->max_rows = o->rows;
 	r->width = o->width;
+	r->by_stack = o->by_stack;
 	tracer_stats(tr, r->stats);
 }
 

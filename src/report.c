@@ -52,13 +52,104 @@ static struct json_object *hex_pc(uint64_t pc)
 	return json_object_new_string(buf);
 }
 
-static struct json_object *site_json(const struct report_ctx *r, const struct site *s)
+/*
+ * The one place creation stacks are symbolized (frame by frame through the
+ * pclntab), so that a symbolizer that expands inlined calls can replace it.
+ */
+int report_stack_frames(const struct target *t, const struct creation_stack *cs,
+			struct stack_frame *out, int max)
+{
+	struct gobin_pcinfo pi;
+	int i, n = 0;
+
+	for (i = 0; cs && i < cs->nframes && n < max; i++) {
+		struct stack_frame *f = &out[n];
+
+		f->pc = cs->frames[i] - t->bias;
+		f->function = f->file = "?";
+		f->line = 0;
+		if (cs->frames[i] > t->bias && !gobin_pc_lookup(t->gb, f->pc - 1, &pi)) {
+			/* Every goroutine's first frame returns to goexit;
+			 * Go's own tracebacks leave it out too. */
+			if (i == cs->nframes - 1 && !strcmp(pi.function, "runtime.goexit"))
+				break;
+			f->function = pi.function;
+			f->file = pi.file;
+			f->line = pi.line;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* The frames of a creation stack, innermost (the go statement) first;
+ * NULL for the unknown stack. */
+static struct json_object *frames_json(const struct report_ctx *r,
+				       const struct site_stack *st)
+{
+	struct stack_frame f[CREATION_STACK_MAX];
+	struct json_object *arr;
+	int i, n;
+
+	if (!st->stack)
+		return NULL;
+	n = report_stack_frames(r->tr->t, st->stack, f, CREATION_STACK_MAX);
+	arr = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "function", json_object_new_string(f[i].function));
+		json_object_object_add(o, "file", json_object_new_string(f[i].file));
+		json_object_object_add(o, "line", json_object_new_int(f[i].line));
+		json_object_object_add(o, "pc", hex_pc(f[i].pc));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static void add_counts(struct json_object *o, uint64_t created, uint64_t exited,
+		       uint64_t live, uint64_t live_at_start)
+{
+	json_object_object_add(o, "created", json_object_new_uint64(created));
+	json_object_object_add(o, "exited", json_object_new_uint64(exited));
+	json_object_object_add(o, "live", json_object_new_uint64(live));
+	json_object_object_add(o, "live_at_start", json_object_new_uint64(live_at_start));
+}
+
+/* --by site: each site's split by call path. */
+static struct json_object *creation_stacks_json(const struct report_ctx *r,
+						const struct site *s)
+{
+	struct json_object *arr = json_object_new_array();
+	const struct site_stack **sts;
+	size_t i, n;
+
+	sts = collector_site_stacks(s, &n);
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "frames", frames_json(r, sts[i]));
+		add_counts(o, sts[i]->created, sts[i]->exited, sts[i]->live,
+			   sts[i]->live_at_start);
+		json_object_array_add(arr, o);
+	}
+	free(sts);
+	return arr;
+}
+
+/* One row: a site (st NULL), or --by stack one site's goroutines of one
+ * creation stack. */
+static struct json_object *site_json(const struct report_ctx *r, const struct site *s,
+				     const struct site_stack *st)
 {
 	const struct tracer *tr = r->tr;
 	struct json_object *o = json_object_new_object();
 	struct json_object *waits = json_object_new_object();
+	const uint32_t *parked = st ? st->parked_by_reason : s->parked_by_reason;
+	uint64_t live = st ? st->live : s->live;
 	bool lower;
-	uint64_t age = collector_oldest_age(tr->coll, s, r->now_ns, &lower);
+	uint64_t age = st ? collector_stack_oldest_age(tr->coll, st, r->now_ns, &lower) :
+			    collector_oldest_age(tr->coll, s, r->now_ns, &lower);
 	char buf[40];
 	unsigned i;
 
@@ -70,23 +161,53 @@ static struct json_object *site_json(const struct report_ctx *r, const struct si
 	json_object_object_add(o, "start_function",
 			       json_object_new_string(s->info.start_function));
 	json_object_object_add(o, "system", json_object_new_boolean(s->info.system));
-	json_object_object_add(o, "created", json_object_new_uint64(s->created));
-	json_object_object_add(o, "exited", json_object_new_uint64(s->exited));
-	json_object_object_add(o, "live", json_object_new_uint64(s->live));
-	json_object_object_add(o, "live_at_start", json_object_new_uint64(s->live_at_start));
-	for (i = 0; i < WAIT_REASONS_MAX; i++) {
-		if (!s->parked_by_reason[i])
+	if (st)
+		add_counts(o, st->created, st->exited, st->live, st->live_at_start);
+	else
+		add_counts(o, s->created, s->exited, s->live, s->live_at_start);
+	for (i = 0; parked && i < WAIT_REASONS_MAX; i++) {
+		if (!parked[i])
 			continue;
 		json_object_object_add(waits,
 				       reason_text(tr->t->minor, i, buf, sizeof(buf)),
-				       json_object_new_uint64(s->parked_by_reason[i]));
+				       json_object_new_uint64(parked[i]));
 	}
 	json_object_object_add(o, "wait_reasons", waits);
 	json_object_object_add(o, "oldest_age_s",
-			       s->live ? json_object_new_double(age / NS_PER_S) : NULL);
+			       live ? json_object_new_double(age / NS_PER_S) : NULL);
 	json_object_object_add(o, "oldest_age_is_lower_bound",
-			       json_object_new_boolean(s->live && lower));
+			       json_object_new_boolean(live && lower));
+	if (st)
+		json_object_object_add(o, "creation_stack", frames_json(r, st));
+	else
+		json_object_object_add(o, "creation_stacks", creation_stacks_json(r, s));
 	return o;
+}
+
+/* BPF hit and fault counters, and the collector's own. */
+static struct json_object *probes_json(const struct report_ctx *r,
+				       const struct collector_totals *t)
+{
+	struct json_object *probes = json_object_new_object();
+	const struct { const char *key; uint64_t v; } pv[] = {
+		{ "create_hits", r->stats[GS_STAT_CREATE_HITS] },
+		{ "park_hits", r->stats[GS_STAT_PARK_HITS] },
+		{ "exit_hits", r->stats[GS_STAT_EXIT_HITS] },
+		{ "read_faults", r->stats[GS_STAT_READ_FAULTS] },
+		{ "duplicate_records", t->duplicate_records },
+		{ "exits_after_end", t->exited_after_end },
+		{ "baseline_phantoms", t->baseline_phantoms },
+		{ "creation_stacks", t->creation_stacks },
+		{ "stack_walk_faults", r->stats[GS_STAT_STACK_FAULTS] },
+		{ "stack_maps_full", r->stats[GS_STAT_STACK_FULL] },
+		{ "stacks_unreadable", t->stacks_unreadable },
+		{ "stack_mismatches", t->stack_mismatches },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(pv) / sizeof(*pv); i++)
+		json_object_object_add(probes, pv[i].key, json_object_new_uint64(pv[i].v));
+	return probes;
 }
 
 struct json_object *report_capture_json(const struct report_ctx *r)
@@ -94,7 +215,6 @@ struct json_object *report_capture_json(const struct report_ctx *r)
 	const struct tracer *tr = r->tr;
 	struct json_object *doc = json_object_new_object();
 	struct json_object *totals = json_object_new_object();
-	struct json_object *probes = json_object_new_object();
 	struct json_object *sites = json_object_new_array();
 	struct collector_totals t;
 	const struct site **sorted;
@@ -123,26 +243,22 @@ struct json_object *report_capture_json(const struct report_ctx *r)
 			       json_object_new_uint64(t.exited_unattributed));
 	json_object_object_add(doc, "totals", totals);
 
-	json_object_object_add(probes, "create_hits",
-			       json_object_new_uint64(r->stats[GS_STAT_CREATE_HITS]));
-	json_object_object_add(probes, "park_hits",
-			       json_object_new_uint64(r->stats[GS_STAT_PARK_HITS]));
-	json_object_object_add(probes, "exit_hits",
-			       json_object_new_uint64(r->stats[GS_STAT_EXIT_HITS]));
-	json_object_object_add(probes, "read_faults",
-			       json_object_new_uint64(r->stats[GS_STAT_READ_FAULTS]));
-	json_object_object_add(probes, "duplicate_records",
-			       json_object_new_uint64(t.duplicate_records));
-	json_object_object_add(probes, "exits_after_end",
-			       json_object_new_uint64(t.exited_after_end));
-	json_object_object_add(probes, "baseline_phantoms",
-			       json_object_new_uint64(t.baseline_phantoms));
-	json_object_object_add(doc, "probes", probes);
+	json_object_object_add(doc, "probes", probes_json(r, &t));
 
-	sorted = collector_sorted_sites(tr->coll, &n);
-	for (i = 0; i < n; i++)
-		json_object_array_add(sites, site_json(r, sorted[i]));
-	free(sorted);
+	json_object_object_add(doc, "by", json_object_new_string(r->by_stack ? "stack" : "site"));
+	json_object_object_add(doc, "stack_depth", json_object_new_int(tr->stack_depth));
+	if (r->by_stack) {
+		const struct site_stack **sts = collector_sorted_stacks(tr->coll, &n);
+
+		for (i = 0; i < n; i++)
+			json_object_array_add(sites, site_json(r, sts[i]->site, sts[i]));
+		free(sts);
+	} else {
+		sorted = collector_sorted_sites(tr->coll, &n);
+		for (i = 0; i < n; i++)
+			json_object_array_add(sites, site_json(r, sorted[i], NULL));
+		free(sorted);
+	}
 	json_object_object_add(doc, "sites", sites);
 	return doc;
 }
@@ -160,15 +276,15 @@ static const char *short_file(const char *path)
 	return path;
 }
 
-static const char *main_reason(const struct report_ctx *r, const struct site *s,
+static const char *main_reason(const struct report_ctx *r, const uint32_t *parked,
 			       char *buf, size_t len)
 {
 	unsigned i, best = 0;
 	uint32_t max = 0;
 
-	for (i = 0; i < WAIT_REASONS_MAX; i++) {
-		if (s->parked_by_reason[i] > max) {
-			max = s->parked_by_reason[i];
+	for (i = 0; parked && i < WAIT_REASONS_MAX; i++) {
+		if (parked[i] > max) {
+			max = parked[i];
 			best = i;
 		}
 	}
@@ -184,11 +300,32 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/* --by stack: the go statement, then the callers that reached it. */
+static void stack_label(const struct report_ctx *r, const struct site_stack *st,
+			char *buf, size_t len)
+{
+	struct stack_frame f[CREATION_STACK_MAX];
+	size_t used = strlen(buf);
+	int i, n;
+
+	if (!st->stack) {
+		snprintf(buf + used, len - used, " <- ?");
+		return;
+	}
+	n = report_stack_frames(r->tr->t, st->stack, f, CREATION_STACK_MAX);
+	for (i = 1; i < n && used < len; i++) {	/* f[0] is the go statement */
+		snprintf(buf + used, len - used, " <- %s:%d %s", short_file(f[i].file),
+			 f[i].line, f[i].function);
+		used = strlen(buf);
+	}
+}
+
 void report_capture_text(FILE *f, const struct report_ctx *r)
 {
 	const struct tracer *tr = r->tr;
 	struct collector_totals t;
-	const struct site **sorted;
+	const struct site **sorted = NULL;
+	const struct site_stack **sts = NULL;
 	size_t i, n;
 	int rows = 0;
 
@@ -199,11 +336,16 @@ void report_capture_text(FILE *f, const struct report_ctx *r)
 		t.live_user, t.created, t.exited, r->stats[GS_STAT_LOST],
 		tr->target_exited ? " [target exited]" : "");
 	fprintf(f, "%6s %8s %8s %6s %-13s %s\n", "LIVE", "CREATED", "EXITED",
-		"OLDEST", "WAITING ON", "GO STATEMENT");
-	sorted = collector_sorted_sites(tr->coll, &n);
+		"OLDEST", "WAITING ON", r->by_stack ? "GO STATEMENT <- CALLERS" : "GO STATEMENT");
+	if (r->by_stack)
+		sts = collector_sorted_stacks(tr->coll, &n);
+	else
+		sorted = collector_sorted_sites(tr->coll, &n);
 	for (i = 0; i < n; i++) {
-		const struct site *s = sorted[i];
-		char age[16] = "-", why[40], site[512];
+		const struct site_stack *st = sts ? sts[i] : NULL;
+		const struct site *s = st ? st->site : sorted[i];
+		uint64_t live = st ? st->live : s->live;
+		char age[16] = "-", why[40], site[1024];
 		bool lower;
 		int room;
 
@@ -211,22 +353,27 @@ void report_capture_text(FILE *f, const struct report_ctx *r)
 			continue;
 		if (r->max_rows && rows++ >= r->max_rows)
 			break;
-		if (s->live) {
-			format_age(age, sizeof(age),
+		if (live) {
+			format_age(age, sizeof(age), st ?
+				   collector_stack_oldest_age(tr->coll, st, r->now_ns, &lower) :
 				   collector_oldest_age(tr->coll, s, r->now_ns, &lower));
 			if (lower)
 				snprintf(age + strlen(age), sizeof(age) - strlen(age), "+");
 		}
 		snprintf(site, sizeof(site), "%s:%d %s", short_file(s->info.file),
 			 s->info.line, s->info.function);
+		if (st)
+			stack_label(r, st, site, sizeof(site));
 		/* 46 columns of numbers before the site; cut the site, not
 		 * the numbers, to fit the terminal. */
 		room = r->width > 46 ? r->width - 46 : (int)sizeof(site);
 		fprintf(f, "%6" PRIu64 " %8" PRIu64 " %8" PRIu64 " %6s %-13.13s %.*s\n",
-			s->live, s->created, s->exited, age,
-			main_reason(r, s, why, sizeof(why)), room, site);
+			live, st ? st->created : s->created, st ? st->exited : s->exited,
+			age, main_reason(r, st ? st->parked_by_reason : s->parked_by_reason,
+					 why, sizeof(why)), room, site);
 	}
 	free(sorted);
+	free(sts);
 }
 
 static struct json_object *var_json(const struct gobin_var *v)

@@ -36,6 +36,44 @@ static int on_ring_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* A stack_reader (collector.h): the frames the BPF side stored under id. */
+static int read_creation_stack(void *ctx, uint32_t id, uint64_t *pcs, int max)
+{
+	struct tracer *tr = ctx;
+	uint64_t buf[GS_STACK_LEAD_MAX + GS_STACK_DEPTH_MAX];
+	int walked = GS_STACK_LEAD_MAX + tr->stack_depth, n;
+
+	if (!tr->skel || tr->stack_depth <= 0)
+		return -ENOENT;
+	if (bpf_map__lookup_elem(tr->skel->maps.creation_stacks, &id, sizeof(id), buf,
+				 walked * sizeof(*buf), 0))
+		return -errno;
+	/* zero-padded after the outermost frame */
+	for (n = 0; n < walked && n < max && buf[n]; n++)
+		pcs[n] = buf[n];
+	return n;
+}
+
+/*
+ * The creation stack maps are keyed (stack_ids) and valued
+ * (creation_stacks) by the walked stack itself: depth frames from the go
+ * statement plus the runtime's lead, sized before load.  With no stacks
+ * they shrink to one entry of one frame, allocated lazily: no cost.
+ */
+static void size_stack_maps(struct gostray_bpf *skel, int depth)
+{
+	int walked = depth > 0 ? GS_STACK_LEAD_MAX + depth : 0;
+	__u32 bytes = (walked ? walked : 1) * sizeof(__u64);
+
+	skel->rodata->stack_depth = walked;
+	bpf_map__set_key_size(skel->maps.stack_ids, bytes);
+	bpf_map__set_value_size(skel->maps.creation_stacks, bytes);
+	if (depth <= 0) {
+		bpf_map__set_max_entries(skel->maps.stack_ids, 1);
+		bpf_map__set_max_entries(skel->maps.creation_stacks, 1);
+	}
+}
+
 static struct bpf_program *program_for(struct gostray_bpf *skel, enum probe_kind k)
 {
 	switch (k) {
@@ -184,6 +222,8 @@ int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *
 	memset(tr, 0, sizeof(*tr));
 	tr->t = t;
 	tr->pidfd = -1;
+	tr->stack_depth = o->stack_depth < 0 ? 0 : o->stack_depth > GS_STACK_DEPTH_MAX ?
+			  GS_STACK_DEPTH_MAX : o->stack_depth;
 	tr->mem.mem_fd = -1;
 	libbpf_set_print(libbpf_quiet);
 
@@ -192,6 +232,7 @@ int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	collector_set_stack_reader(tr->coll, read_creation_stack, tr, tr->stack_depth);
 	ret = procmem_open(&tr->mem, t->pid);
 	if (ret) {
 		snprintf(err, errlen, "cannot open /proc/%d/mem: %s%s", t->pid,
@@ -214,6 +255,7 @@ int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *
 	tr->skel->rodata->filter_tgid = (__u32)t->pid;
 	tr->skel->rodata->wakeup_bytes = o->ringbuf_bytes / 8;
 	set_bpf_offsets(tr->skel, &t->off);
+	size_stack_maps(tr->skel, tr->stack_depth);
 	bpf_map__set_max_entries(tr->skel->maps.events, (__u32)o->ringbuf_bytes);
 	ret = gostray_bpf__load(tr->skel);
 	if (ret) {

@@ -51,6 +51,9 @@ VARIANTS = ["static", "static-stripped", "pie", "pie-stripped", "cgo",
 
 # `go f(x) // site:NAME` - only on a line holding a go statement.
 MARKER_RE = re.compile(r"^\s*go\s.*//\s*site:([A-Za-z0-9_.-]+)\s*$")
+# `helper(x) // caller:NAME` - a call on one of the paths that reach a go
+# statement from several callers (the truth's per-caller counts).
+CALLER_RE = re.compile(r"//\s*caller:([A-Za-z0-9_.-]+)\s*$")
 
 # What each zoo leak site's goroutines are parked on, as the runtime names
 # it (runtime2.go waitReasonStrings; the sync ones were renamed in Go 1.20+).
@@ -67,6 +70,7 @@ ZOO_WAIT_REASONS = {
     "http-handler-work": {"chan send"},
     "pool-fixed": {"chan receive"},
     "http-serve": {"IO wait"},
+    "shared-watch": {"chan receive"},
 }
 
 # Leak sites of the demo service (their goroutines pile up under -load).
@@ -287,6 +291,20 @@ def find_markers(pkgdir):
     return marks
 
 
+def find_callers(pkgdir):
+    """{caller name: (file basename, line)} from the // caller: markers."""
+    marks = {}
+    for path in sorted(glob.glob(os.path.join(pkgdir, "*.go"))):
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                m = CALLER_RE.search(line)
+                if m:
+                    if m.group(1) in marks:
+                        raise CaseFail("%s: duplicate caller marker %s" % (pkgdir, m.group(1)))
+                    marks[m.group(1)] = (os.path.basename(path), n)
+    return marks
+
+
 def version_tuple(v):
     return tuple(int(x) for x in v.split("."))
 
@@ -387,11 +405,105 @@ def check_report_common(c, report, pid, v):
                 "site %s (%s:%s): live %d != live_at_start %d + created %d - exited %d"
                 % (s["function"], os.path.basename(s["file"]), s["line"], s["live"],
                    s["live_at_start"], s["created"], s["exited"]))
+        check_stack_split(c, s)
     c.check(any((s["function"] or "").startswith("runtime.") for s in sites),
             "no runtime.* site listed")
+    probes = report.get("probes") or {}
+    for k in ("stack_walk_faults", "stack_maps_full", "stacks_unreadable", "stack_mismatches"):
+        c.check(probes.get(k) == 0, "probes.%s %r, want 0" % (k, probes.get(k)))
+    c.check(report.get("stack_depth") == 0 or probes.get("creation_stacks", 0) > 0,
+            "no creation stack recorded")
     c.check(totals.get("live") == sum(s["live"] for s in sites),
             "totals.live %r != sum of the sites' live %d"
             % (totals.get("live"), sum(s["live"] for s in sites)))
+
+
+def frame_at(f):
+    return (os.path.basename(f.get("file") or ""), f.get("line"))
+
+
+def check_stack_split(c, s):
+    """A row's creation stacks: --by site, the site's split must add up to
+    it; --by stack, the row's stack must start at its go statement."""
+    where = "%s (%s:%s)" % (s["function"], os.path.basename(s["file"]), s["line"])
+    if "creation_stacks" in s:
+        sts = s["creation_stacks"]
+        for k in ("created", "exited", "live", "live_at_start"):
+            c.check(sum(st[k] for st in sts) == s[k],
+                    "site %s: creation stacks' %s add up to %d, the site's is %d"
+                    % (where, k, sum(st[k] for st in sts), s[k]))
+        frames = [st["frames"] for st in sts if st["frames"]]
+        c.check(sum(1 for st in sts if not st["frames"]) <= 1,
+                "site %s: more than one unknown creation stack" % where)
+    elif "creation_stack" in s:
+        frames = [s["creation_stack"]] if s["creation_stack"] else []
+    else:
+        c.check(False, "site %s has neither creation_stacks nor creation_stack" % where)
+        return
+    for fr in frames:
+        c.check(fr and frame_at(fr[0]) == (os.path.basename(s["file"]), s["line"]),
+                "site %s: a creation stack starts at %s, not at its go statement"
+                % (where, frame_at(fr[0]) if fr else None))
+
+
+def merge_stack_rows(report):
+    """A --by stack report's rows summed per go statement, with the
+    creation_stacks a --by site report would list."""
+    out, by_pc = [], {}
+    for row in report.get("sites", []):
+        st = {k: row[k] for k in ("created", "exited", "live", "live_at_start")}
+        st["frames"] = row.get("creation_stack")
+        m = by_pc.get(row["pc"])
+        if m is None:
+            m = dict(row, wait_reasons=dict(row.get("wait_reasons") or {}), creation_stacks=[])
+            m.pop("creation_stack", None)
+            by_pc[row["pc"]] = m
+            out.append(m)
+        else:
+            for k in ("created", "exited", "live", "live_at_start"):
+                m[k] += row[k]
+            for r, n in (row.get("wait_reasons") or {}).items():
+                m["wait_reasons"][r] = m["wait_reasons"].get(r, 0) + n
+        m["creation_stacks"].append(st)
+    return dict(report, sites=out)
+
+
+def check_creation_stacks(c, name, t, site, callers):
+    """A go statement reached from several callers (the truth's "callers"):
+    one creation stack per caller, whose frame after the go statement is
+    that caller's marked line, with exactly the goroutines it created; and
+    the goroutines born before attach in the unknown stack."""
+    where = "%s:%d" % (site["file"], site["line"])
+    sts = site["creation_stacks"]
+    known = [st for st in sts if st["frames"]]
+    c.check(len(known) == len(t["callers"]),
+            "site %s (%s): %d creation stacks (%s), want %d, one per caller"
+            % (name, where, len(known), ", ".join("%s:%s" % frame_at(st["frames"][1])
+                                                   if len(st["frames"]) > 1 else "-" for st in known),
+               len(t["callers"])))
+    for cname, ct in sorted(t["callers"].items()):
+        if not c.check(cname in callers, "truth caller %s has no // caller: marker" % cname):
+            continue
+        found = [st for st in known if len(st["frames"]) > 1 and frame_at(st["frames"][1]) == callers[cname]]
+        if not c.check(len(found) == 1, "site %s (%s): %d creation stacks through caller %s (%s:%d), want 1"
+                       % ((name, where, len(found), cname) + callers[cname])):
+            continue
+        st = found[0]
+        want = {"created": ct["created_phase2"], "live": ct["live"] - ct["live_phase1"],
+                "exited": ct["created_phase2"] - (ct["live"] - ct["live_phase1"]), "live_at_start": 0}
+        bad = [k for k in want if st[k] != want[k]]
+        c.check(not bad, "site %s, stack through %s (%s:%d): %s; truth: %s"
+                % ((name, cname) + callers[cname] + (describe(st), describe(want))))
+        c.check(frame_at(st["frames"][0]) == (os.path.basename(site["file"]), site["line"]),
+                "site %s, stack through %s: first frame %s:%s, not the go statement"
+                % ((name, cname) + frame_at(st["frames"][0])))
+    unknown = [st for st in sts if not st["frames"]]
+    born_before = sum(ct["live_phase1"] for ct in t["callers"].values())
+    got = unknown[0]["live_at_start"] if unknown else 0
+    c.check(got == born_before and all(st["created"] == 0 for st in unknown),
+            "site %s (%s): unknown creation stack has live_at_start %d, created %d; want %d born "
+            "before attach, none created" % (name, where, got, sum(st["created"] for st in unknown),
+                                              born_before))
 
 
 def describe(m):
@@ -428,6 +540,9 @@ def check_site(c, name, found, t, where, exact_split=True):
 
 
 def check_against_truth(c, report, truth, marks, src_dir, exact_split=True):
+    callers = find_callers(src_dir)
+    if report.get("by") == "stack":
+        report = merge_stack_rows(report)
     totals = report.get("totals") or {}
     c.check(totals.get("live_user") == truth["num_goroutine"],
             "totals.live_user %r, want runtime.NumGoroutine() = %d"
@@ -447,6 +562,8 @@ def check_against_truth(c, report, truth, marks, src_dir, exact_split=True):
                 c.check(s["function"].startswith("main."), "site %s (%s): function %r, want main.*"
                         % (name, where, s["function"]))
         check_site(c, name, found, t, where, exact_split)
+        if t.get("callers") and exact_split and len(found) == 1:
+            check_creation_stacks(c, name, t, found[0], callers)
     # Live goroutines attributed to a line of the zoo that is not a marker
     # are goroutines counted at the wrong site.
     marked = set(marks.values())
@@ -486,7 +603,9 @@ def zoo_protocol(c, argv, on_ready=None, on_phase2=None):
 
 
 def case_zoo(c, args, v, bin_path, src_dir, extra=(), during=False):
-    """extra: gostray options (--no-park).  during: attach 0.5 s into phase
+    """extra: gostray options (--no-park, --by stack: the report's rows are
+    then per creation stack, summed per go statement before they are
+    checked, and each caller's stack checked).  during: attach 0.5 s into phase
     2, while the controls churn, so the baseline read races with creations
     and exits: the split between live_at_start and created is then unknown,
     but live must still be exact (nothing counted twice, nothing missed)."""
@@ -940,6 +1059,8 @@ def main():
                         binary(args, v, "zoo", x), ZOO_DIR, ["--no-park"])
             runner.case("zoo-midchurn/go%s/%s%s" % (v, x, suffix), case_zoo, 180, args, v,
                         binary(args, v, "zoo", x), ZOO_DIR, (), True)
+            runner.case("zoo-by-stack/go%s/%s%s" % (v, x, suffix), case_zoo, 180, args, v,
+                        binary(args, v, "zoo", x), ZOO_DIR, ["--by", "stack"])
         for i, x in enumerate(zoo_variants):
             runner.case("dump/go%s/zoo.%s" % (v, x), case_dump, 120, args, v,
                         binary(args, v, "zoo", x), i == 0)

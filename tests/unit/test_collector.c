@@ -368,6 +368,237 @@ static void test_exits_after_end_ignored(void **state)
 	collector_free(c);
 }
 
+/*
+ * Creation stacks.  The fake BPF map: each id's walk starts with the
+ * runtime's lead frames (one, or two from Go 1.21), then the go statement.
+ */
+#define LEAD_SYS 0x470000	/* return address into runtime.systemstack */
+#define LEAD_NEWPROC 0x470100	/* into runtime.newproc (Go 1.21+) */
+#define CALLER_1 0x401100	/* two callers of the helper at SITE_A */
+#define CALLER_2 0x401200
+#define OUTER 0x401300		/* their common caller */
+#define OUTER_2 0x401400	/* past the depth kept */
+
+struct fake_stack {
+	uint32_t id;
+	int n;
+	uint64_t pcs[6];
+};
+
+static const struct fake_stack fake_stacks[] = {
+	{ 7, 4, { LEAD_SYS, SITE_A, CALLER_1, OUTER } },
+	{ 9, 5, { LEAD_SYS, LEAD_NEWPROC, SITE_A, CALLER_2, OUTER } },
+	/* the same frames as 7 once the lead is dropped and cut to 3 */
+	{ 13, 6, { LEAD_SYS, LEAD_NEWPROC, SITE_A, CALLER_1, OUTER, OUTER_2 } },
+	/* a walk that went astray: the go statement is not in the lead */
+	{ 21, 4, { LEAD_SYS, CALLER_1, CALLER_2, SITE_A } },
+};
+
+static int stack_reads[32];
+
+static int fake_read_stack(void *ctx, uint32_t id, uint64_t *pcs, int max)
+{
+	size_t i;
+	int k;
+
+	stack_reads[id]++;
+	for (i = 0; i < sizeof(fake_stacks) / sizeof(*fake_stacks); i++) {
+		if (fake_stacks[i].id != id)
+			continue;
+		for (k = 0; k < fake_stacks[i].n && k < max; k++)
+			pcs[k] = fake_stacks[i].pcs[k];
+		return k;
+	}
+	return -2;	/* -ENOENT */
+}
+
+static struct gs_record rec_create_stack(uint64_t goid, uint64_t gopc, uint32_t stack_id,
+					 uint64_t ts)
+{
+	struct gs_record r = rec_create(goid, gopc, ts);
+
+	r.create.stack_id = stack_id;
+	return r;
+}
+
+static const struct site_stack *find_stack(const struct site *s, uint64_t caller)
+{
+	const struct site_stack **arr, *found = NULL;
+	size_t n, i;
+
+	arr = collector_site_stacks(s, &n);
+	for (i = 0; i < n; i++) {
+		const struct creation_stack *cs = arr[i]->stack;
+
+		if (caller ? cs && cs->nframes > 1 && cs->frames[1] == caller : !cs)
+			found = arr[i];
+	}
+	free(arr);
+	return found;
+}
+
+/* One go statement reached from two callers is one site and two stacks;
+ * goroutines of the baseline are in the unknown stack; each stack is read
+ * once; the split always adds up to the site's counts. */
+static void test_creation_stack_split(void **state)
+{
+	struct collector *c = collector_new(fake_symbolize, NULL);
+	struct snap_g gs[] = { snap(2, SITE_A, G_WAITING, 15), snap(3, SITE_A, G_WAITING, 15) };
+	struct snap_g later[] = {
+		snap(2, SITE_A, G_WAITING, 15), snap(3, SITE_A, G_WAITING, 15),
+		snap(100, SITE_A, G_WAITING, 14), snap(101, SITE_A, G_WAITING, 14),
+		snap(102, SITE_A, G_RUNNABLE, 0), snap(200, SITE_A, G_WAITING, 15),
+		snap(201, SITE_A, G_WAITING, 15), snap(202, SITE_A, G_WAITING, 15),
+		snap(203, SITE_A, G_WAITING, 15),
+	};
+	struct snapshot base = { .gs = gs, .n = 2 };
+	struct snapshot s2 = { .gs = later, .n = 9 };
+	const struct site_stack *one, *two, *unknown, **all;
+	struct collector_totals t;
+	const struct site *a;
+	uint64_t goid, sum_live = 0, sum_created = 0, sum_exited = 0, sum_start = 0;
+	size_t n, i;
+
+	memset(stack_reads, 0, sizeof(stack_reads));
+	collector_set_stack_reader(c, fake_read_stack, NULL, 3);
+	collector_merge_baseline(c, &base, 1000);
+	for (goid = 100; goid < 103; goid++)
+		feed(c, rec_create_stack(goid, SITE_A, 7, 1100 + goid));
+	for (goid = 200; goid < 205; goid++)
+		feed(c, rec_create_stack(goid, SITE_A, 9, 1200 + goid));
+	feed(c, rec_exit(204, 1500));
+	feed(c, rec_exit(3, 1600));
+	collector_apply_snapshot(c, &s2);
+
+	a = find_site(c, SITE_A);
+	assert_int_equal(a->live, 8);
+	assert_int_equal(a->created, 8);
+	assert_int_equal(a->exited, 2);
+	assert_int_equal(a->live_at_start, 2);
+	one = find_stack(a, CALLER_1);
+	two = find_stack(a, CALLER_2);
+	unknown = find_stack(a, 0);
+	assert_non_null(one);
+	assert_non_null(two);
+	assert_non_null(unknown);
+	/* the frames start at the go statement, the lead dropped */
+	assert_int_equal(one->stack->nframes, 3);
+	assert_int_equal(one->stack->frames[0], SITE_A);
+	assert_int_equal(one->stack->frames[2], OUTER);
+	assert_int_equal(two->stack->nframes, 3);
+	assert_int_equal(two->stack->frames[0], SITE_A);
+	assert_int_equal(one->created, 3);
+	assert_int_equal(one->live, 3);
+	assert_int_equal(one->exited, 0);
+	assert_int_equal(two->created, 5);
+	assert_int_equal(two->exited, 1);
+	assert_int_equal(two->live, 4);
+	assert_int_equal(unknown->created, 0);
+	assert_int_equal(unknown->live_at_start, 2);
+	assert_int_equal(unknown->exited, 1);
+	assert_int_equal(unknown->live, 1);
+	/* each id read once, however many records carried it */
+	assert_int_equal(stack_reads[7], 1);
+	assert_int_equal(stack_reads[9], 1);
+	/* wait reasons per stack, from the snapshot */
+	assert_non_null(one->parked_by_reason);
+	assert_int_equal(one->parked_by_reason[14], 2);
+	assert_int_equal(two->parked_by_reason[15], 4);
+	assert_int_equal(unknown->parked_by_reason[15], 1);
+
+	all = collector_sorted_stacks(c, &n);
+	assert_int_equal(n, 3);
+	assert_ptr_equal(all[0], two);	/* most live first */
+	for (i = 0; i < n; i++) {
+		assert_ptr_equal(all[i]->site, a);
+		sum_live += all[i]->live;
+		sum_created += all[i]->created;
+		sum_exited += all[i]->exited;
+		sum_start += all[i]->live_at_start;
+	}
+	free(all);
+	assert_int_equal(sum_live, a->live);
+	assert_int_equal(sum_created, a->created);
+	assert_int_equal(sum_exited, a->exited);
+	assert_int_equal(sum_start, a->live_at_start);
+	collector_totals(c, &t);
+	assert_int_equal(t.creation_stacks, 2);
+	assert_int_equal(t.stack_mismatches, 0);
+	collector_free(c);
+}
+
+/* Walks that show the same frames are one stack; a walk whose lead does not
+ * hold the record's go statement, an unreadable id and a record without a
+ * stack all land in the unknown stack, the first two counted. */
+static void test_creation_stack_merged_and_rejected(void **state)
+{
+	struct collector *c = collector_new(fake_symbolize, NULL);
+	struct snapshot empty = { 0 };
+	const struct site_stack *one, *unknown;
+	struct collector_totals t;
+	const struct site *a;
+	bool lower;
+
+	memset(stack_reads, 0, sizeof(stack_reads));
+	collector_set_stack_reader(c, fake_read_stack, NULL, 3);
+	collector_merge_baseline(c, &empty, 1000);
+	feed(c, rec_create_stack(10, SITE_A, 7, 1100));
+	feed(c, rec_create_stack(11, SITE_A, 13, 1200));	/* same frames as 7 */
+	feed(c, rec_create_stack(12, SITE_A, 21, 1300));	/* astray */
+	feed(c, rec_create_stack(13, SITE_A, 21, 1310));
+	feed(c, rec_create_stack(14, SITE_A, 30, 1400));	/* not in the map */
+	feed(c, rec_create_stack(15, SITE_A, GS_NO_STACK, 1500));
+	feed(c, rec_create_stack(10, SITE_A, 7, 1600));	/* duplicate record */
+	a = find_site(c, SITE_A);
+	one = find_stack(a, CALLER_1);
+	unknown = find_stack(a, 0);
+	assert_non_null(one);
+	assert_non_null(unknown);
+	assert_int_equal(one->created, 2);
+	assert_int_equal(unknown->created, 4);
+	assert_int_equal(unknown->live_at_start, 0);
+	assert_int_equal(a->created, 6);
+	assert_int_equal(stack_reads[21], 1);
+	assert_int_equal(collector_stack_oldest_age(c, one, 5000, &lower), 3900);
+	assert_false(lower);
+	assert_int_equal(collector_stack_oldest_age(c, unknown, 5000, &lower), 3700);
+	collector_totals(c, &t);
+	assert_int_equal(t.creation_stacks, 1);
+	assert_int_equal(t.stack_mismatches, 2);
+	assert_int_equal(t.stacks_unreadable, 1);
+	assert_int_equal(t.duplicate_records, 1);
+	collector_free(c);
+}
+
+/* A baseline goroutine whose creation record comes after the merge moves
+ * from the unknown stack to its own. */
+static void test_creation_stack_baseline_to_created(void **state)
+{
+	struct collector *c = collector_new(fake_symbolize, NULL);
+	struct snap_g gs[] = { snap(40, SITE_A, G_RUNNABLE, 0), snap(41, SITE_A, G_WAITING, 15) };
+	struct snapshot base = { .gs = gs, .n = 2 };
+	const struct site_stack *two, *unknown;
+	const struct site *a;
+
+	collector_set_stack_reader(c, fake_read_stack, NULL, 3);
+	collector_merge_baseline(c, &base, 1000);
+	feed(c, rec_create_stack(40, SITE_A, 9, 1100));
+	a = find_site(c, SITE_A);
+	two = find_stack(a, CALLER_2);
+	unknown = find_stack(a, 0);
+	assert_non_null(two);
+	assert_int_equal(two->created, 1);
+	assert_int_equal(two->live, 1);
+	assert_int_equal(unknown->live, 1);
+	assert_int_equal(unknown->live_at_start, 1);
+	assert_int_equal(a->live_at_start, 1);
+	assert_int_equal(a->created, 1);
+	feed(c, rec_exit(40, 1200));
+	assert_int_equal(two->live, 0);
+	assert_int_equal(two->exited, 1);
+	collector_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +612,9 @@ int main(void)
 		cmocka_unit_test(test_baseline_phantom_dropped),
 		cmocka_unit_test(test_exit_of_unseen_goroutine_lands_on_its_site),
 		cmocka_unit_test(test_exits_after_end_ignored),
+		cmocka_unit_test(test_creation_stack_split),
+		cmocka_unit_test(test_creation_stack_merged_and_rejected),
+		cmocka_unit_test(test_creation_stack_baseline_to_created),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

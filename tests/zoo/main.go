@@ -5,6 +5,9 @@
 //
 // Every `go` statement the tests assert on carries `// site:NAME` on its
 // line; tests/integration/run.py reads the markers to learn file:line.
+// A site reached through several call paths (shared_helper.go) has each
+// path's call line marked `// caller:NAME`, and its per-caller counts in
+// the truth.
 //
 // Protocol (stdout is line oriented; every line is written unbuffered):
 //
@@ -58,6 +61,7 @@ type site struct {
 	created    [3]int64 // go statements executed, by phase (1, 2)
 	live       int64    // goroutines of this site that must be alive now
 	livePhase1 int64    // live when phase 1 ended (READY)
+	callers    map[string]*site
 }
 
 var (
@@ -72,6 +76,24 @@ func declare(kind string, names ...string) {
 	for _, n := range names {
 		sites[n] = &site{kind: kind}
 	}
+}
+
+// declareCallers registers the call paths (caller markers) that reach site
+// NAME's go statement.
+func declareCallers(name string, callers ...string) {
+	s := lookup(name)
+	s.callers = map[string]*site{}
+	for _, c := range callers {
+		s.callers[c] = &site{kind: s.kind}
+	}
+}
+
+func lookupCaller(name, caller string) *site {
+	c, ok := lookup(name).callers[caller]
+	if !ok {
+		panic("zoo: undeclared caller " + caller + " of " + name)
+	}
+	return c
 }
 
 func lookup(name string) *site {
@@ -91,6 +113,18 @@ func spawned(name string) {
 // leaked records that n goroutines of NAME will stay alive for good.
 func leaked(name string, n int) {
 	atomic.AddInt64(&lookup(name).live, int64(n))
+}
+
+// spawnedVia and leakedVia are spawned and leaked for a go statement
+// reached through the call marked `// caller:CALLER`.
+func spawnedVia(name, caller string) {
+	spawned(name)
+	atomic.AddInt64(&lookupCaller(name, caller).created[atomic.LoadInt32(&phase)], 1)
+}
+
+func leakedVia(name, caller string, n int) {
+	leaked(name, n)
+	atomic.AddInt64(&lookupCaller(name, caller).live, int64(n))
 }
 
 func expectedGoroutines() int {
@@ -136,11 +170,29 @@ func writeDump(path string) {
 }
 
 type siteTruth struct {
-	Kind          string `json:"kind"`
-	Live          int64  `json:"live"`
-	LivePhase1    int64  `json:"live_phase1"`
-	CreatedPhase1 int64  `json:"created_phase1"`
-	CreatedPhase2 int64  `json:"created_phase2"`
+	Kind          string               `json:"kind"`
+	Live          int64                `json:"live"`
+	LivePhase1    int64                `json:"live_phase1"`
+	CreatedPhase1 int64                `json:"created_phase1"`
+	CreatedPhase2 int64                `json:"created_phase2"`
+	Callers       map[string]siteTruth `json:"callers,omitempty"`
+}
+
+func (s *site) truth() siteTruth {
+	t := siteTruth{
+		Kind:          s.kind,
+		Live:          atomic.LoadInt64(&s.live),
+		LivePhase1:    s.livePhase1,
+		CreatedPhase1: atomic.LoadInt64(&s.created[1]),
+		CreatedPhase2: atomic.LoadInt64(&s.created[2]),
+	}
+	if s.callers != nil {
+		t.Callers = map[string]siteTruth{}
+		for name, c := range s.callers {
+			t.Callers[name] = c.truth()
+		}
+	}
+	return t
 }
 
 type truth struct {
@@ -169,13 +221,7 @@ func writeTruth(path string) {
 		writeDump(*dumpPath + ".final")
 	}
 	for name, s := range sites {
-		t.Sites[name] = siteTruth{
-			Kind:          s.kind,
-			Live:          atomic.LoadInt64(&s.live),
-			LivePhase1:    s.livePhase1,
-			CreatedPhase1: atomic.LoadInt64(&s.created[1]),
-			CreatedPhase2: atomic.LoadInt64(&s.created[2]),
-		}
+		t.Sites[name] = s.truth()
 	}
 	b, err := json.MarshalIndent(t, "", "  ")
 	if err == nil {
@@ -208,6 +254,7 @@ var leaks = []scenario{
 	{"waitgroup", 23, 9, waitGroupMisuse},   // wg-wait (wg-worker exits)
 	{"mutex", 29, 10, mutexNeverUnlocked},   // mutex-wait
 	{"http", 6, 5, httpLeakyRequests},       // http-handler-work
+	{"shared", 7, 4, sharedWatchers},        // shared-watch: n + 2n
 }
 
 func runLeaks(p int) {
@@ -227,6 +274,9 @@ func phase1() {
 	waitQuiescent("phase 1")
 	for _, s := range sites {
 		s.livePhase1 = atomic.LoadInt64(&s.live)
+		for _, c := range s.callers {
+			c.livePhase1 = atomic.LoadInt64(&c.live)
+		}
 	}
 	if *dumpPath != "" {
 		writeDump(*dumpPath + ".phase1")

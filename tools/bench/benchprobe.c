@@ -77,6 +77,7 @@ static void print_stats(struct benchprobe_bpf *skel, int nlinks)
 {
 	static const char *const names[GS_STAT_MAX] = {
 		"lost", "create_hits", "park_hits", "exit_hits", "read_faults",
+		"stack_walk_faults", "stack_maps_full",
 	};
 	int ncpu = libbpf_num_possible_cpus();
 	__u64 vals[ncpu > 0 ? ncpu : 1];
