@@ -34,10 +34,12 @@ struct stack_frame {
 	const char *function;	/* owned by the target's gobin */
 	const char *file;
 	int line;
+	bool inlined;		/* a call inlined at pc into the next frame */
 };
 
 /* The frames of a creation stack, outermost last, at most max; returns
- * how many.  Every PC is a return address (looked up at pc - 1). */
+ * how many.  Every PC is a return address (looked up at pc - 1); calls
+ * inlined at it are expanded into frames of their own (same pc). */
 int report_stack_frames(const struct target *t, const struct creation_stack *cs,
 			struct stack_frame *out, int max);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gostack.h"
 #include "report.h"
 #include "waitreasons.h"
 
@@ -59,25 +60,33 @@ static struct json_object *hex_pc(uint64_t pc)
 int report_stack_frames(const struct target *t, const struct creation_stack *cs,
 			struct stack_frame *out, int max)
 {
-	struct gobin_pcinfo pi;
+	struct go_frame lf[GOSTACK_MAX_INLINE + 1];
 	int i, n = 0;
 
 	for (i = 0; cs && i < cs->nframes && n < max; i++) {
-		struct stack_frame *f = &out[n];
+		/* Each return address with the calls inlined at it, innermost
+		 * first, as Go's tracebacks show them. */
+		size_t k = cs->frames[i] > t->bias ?
+			   gostack_symbolize(t->gb, t->bias, cs->frames[i], lf, GOSTACK_MAX_INLINE + 1) : 0;
+		size_t j;
 
-		f->pc = cs->frames[i] - t->bias;
-		f->function = f->file = "?";
-		f->line = 0;
-		if (cs->frames[i] > t->bias && !gobin_pc_lookup(t->gb, f->pc - 1, &pi)) {
-			/* Every goroutine's first frame returns to goexit;
-			 * Go's own tracebacks leave it out too. */
-			if (i == cs->nframes - 1 && !strcmp(pi.function, "runtime.goexit"))
-				break;
-			f->function = pi.function;
-			f->file = pi.file;
-			f->line = pi.line;
+		/* Every goroutine's first frame returns to goexit; Go's own
+		 * tracebacks leave it out too. */
+		if (i == cs->nframes - 1 && k && !strcmp(lf[k - 1].function, "runtime.goexit"))
+			break;
+		if (!k) {
+			out[n++] = (struct stack_frame){ .pc = cs->frames[i] - t->bias,
+							 .function = "?", .file = "?" };
+			continue;
 		}
-		n++;
+		for (j = 0; j < k && n < max; j++)
+			out[n++] = (struct stack_frame){
+				.pc = cs->frames[i] - t->bias,
+				.function = lf[j].function,
+				.file = lf[j].file ? lf[j].file : "?",
+				.line = lf[j].line,
+				.inlined = lf[j].inlined,
+			};
 	}
 	return n;
 }
@@ -102,6 +111,7 @@ static struct json_object *frames_json(const struct report_ctx *r,
 		json_object_object_add(o, "file", json_object_new_string(f[i].file));
 		json_object_object_add(o, "line", json_object_new_int(f[i].line));
 		json_object_object_add(o, "pc", hex_pc(f[i].pc));
+		json_object_object_add(o, "inlined", json_object_new_boolean(f[i].inlined));
 		json_object_array_add(arr, o);
 	}
 	return arr;
