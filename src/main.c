@@ -116,11 +116,12 @@ static const char usage_text[] =
 "  -g, --group          dump: identical goroutines (state, stack, creator) once,\n"
 "                       with a count, largest group first\n"
 "      --runtime-frames dump: keep the runtime's internal frames (gopark...)\n"
-"      --pprof FILE     dump: also write a goroutine profile (gzipped\n"
+"      --pprof FILE     dump, capture: also write a goroutine profile (gzipped\n"
 "                       profile.proto) for go tool pprof\n"
 "      --pprof-by blocked|creation\n"
 "                       the profile's stacks: where goroutines are blocked\n"
-"                       (default) or the go statement that created them\n"
+"                       (default), or what created them (dump: the go\n"
+"                       statement; capture: the whole creation stack)\n"
 "      --no-park        do not probe runtime.gopark (cheaper; wait reasons\n"
 "                       still come from snapshots)\n"
 "      --by site|stack  top and capture: one row per go statement (default), or\n"
@@ -137,6 +138,7 @@ static const char usage_text[] =
 "  sudo gostray dump 4242 --group          # where are they all blocked?\n"
 "  sudo gostray dump 4242 --json > goroutines.json\n"
 "  sudo gostray dump 4242 --pprof now.pb.gz && go tool pprof -top now.pb.gz\n"
+"  sudo gostray capture 4242 -d 1m --pprof-by creation --pprof leak.pb.gz\n"
 "  sudo gostray info 4242                  # Go version, probes, support\n"
 "  gostray info ./myservice --json         # analyse a binary, no root needed\n"
 "\n"
@@ -318,12 +320,36 @@ static void print_report(const struct tracer *tr, const struct cli_opts *o)
 	fflush(stdout);
 }
 
+/* capture --pprof: where the goroutines alive at the end are blocked (a
+ * dump, the target must still run), or the call paths that created them
+ * (the collector's creation stacks). */
+static int write_capture_profile(const struct cli_opts *o, struct target *t,
+				 const struct tracer *tr)
+{
+	struct dump_opts dopts = { .runtime_frames = o->runtime_frames };
+	struct dump d;
+	char err[512];
+	int ret;
+
+	if (o->pprof_view == PROFILE_BY_CREATION)
+		ret = profile_write_capture_creation(tr, o->pprof_path, err, sizeof(err));
+	else if (tr->target_exited)
+		return fail(NULL, "no --pprof profile: the target exited, no goroutine "
+			    "is left to read a stack from (--pprof-by creation still works)");
+	else if (!(ret = dump_take(t, &dopts, &d, err, sizeof(err)))) {
+		ret = profile_write_dump(&d, PROFILE_BY_BLOCKED, o->pprof_path, err, sizeof(err));
+		dump_free(&d);
+	}
+	return ret ? fail(NULL, err) : 0;
+}
+
 static int cmd_capture(int argc, char **argv)
 {
 	struct cli_opts o = { 0 };
 	struct target t;
 	struct tracer tr;
 	uint64_t deadline = 0;
+	int ret;
 
 	if (parse_opts(argc, argv, &o) || open_traced_target(&o, &t))
 		return 1;
@@ -337,9 +363,10 @@ static int cmd_capture(int argc, char **argv)
 	tracer_refresh_waits(&tr);	/* final wait reasons, if still alive */
 	tracer_detach(&tr);
 	print_report(&tr, &o);
+	ret = o.pprof_path ? write_capture_profile(&o, &t, &tr) : 0;
 	tracer_stop(&tr);
 	target_close(&t);
-	return 0;
+	return ret;
 
 err_close_target:
 	target_close(&t);

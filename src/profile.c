@@ -11,6 +11,8 @@
 
 #include "pprof.h"
 #include "profile.h"
+#include "report.h"
+#include "tracer.h"
 
 int profile_view_parse(const char *name)
 {
@@ -106,6 +108,82 @@ int profile_write_dump(const struct dump *d, enum profile_view view, const char 
 	pprof_set_main_mapping(p, 0, UINT64_MAX, 0, d->t->exe_name, NULL);
 	for (i = 0; i < d->n && !ret; i++)
 		ret = add_goroutine(p, d, &d->gs[i], view);
+	if (ret)
+		snprintf(err, errlen, "cannot build the profile: %s", strerror(-ret));
+	else
+		ret = pprof_write_gz(p, path, err, errlen);
+	pprof_free(p);
+	return ret;
+}
+
+/* Logical frames (report_stack_frames) back into pprof locations: frames
+ * sharing a PC are one location, its inlined calls as extra lines. */
+static size_t frames_to_locations(const struct stack_frame *f, int nf,
+				  struct pprof_location *locs, struct pprof_line *lines,
+				  size_t max_lines)
+{
+	size_t nl = 0, n = 0;
+	int i;
+
+	for (i = 0; i < nf && nl < max_lines; i++) {
+		if (!n || locs[n - 1].address != f[i].pc || !f[i - 1].inlined) {
+			locs[n++] = (struct pprof_location){ .address = f[i].pc,
+							     .lines = &lines[nl] };
+		}
+		lines[nl++] = (struct pprof_line){ .function = f[i].function, .file = f[i].file,
+						   .line = f[i].line };
+		locs[n - 1].nlines++;
+	}
+	return n;
+}
+
+int profile_write_capture_creation(const struct tracer *tr, const char *path,
+				   char *err, size_t errlen)
+{
+	static struct stack_frame frames[CREATION_STACK_MAX];
+	static struct pprof_line lines[CREATION_STACK_MAX];
+	static struct pprof_location locs[CREATION_STACK_MAX];
+	struct pprof_profile *p = pprof_new("goroutine", "count");
+	const struct site_stack **sts;
+	char comment[512], created[512];
+	size_t n = 0, i;
+	int ret = 0;
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	snprintf(comment, sizeof(comment), "gostray capture of PID %d (%s, %s): live "
+		 "goroutines at the end, by creation stack", tr->t->pid, tr->t->exe_name,
+		 gobin_go_version(tr->t->gb));
+	pprof_add_comment(p, comment);
+	pprof_set_main_mapping(p, 0, UINT64_MAX, 0, tr->t->exe_name, NULL);
+	sts = collector_sorted_stacks(tr->coll, &n);
+	for (i = 0; i < n && !ret; i++) {
+		const struct site_stack *st = sts[i];
+		const struct site *s = st->site;
+		struct pprof_label labels[2];
+		size_t nl;
+
+		if (!st->live || s->info.system)
+			continue;
+		if (st->stack) {
+			int nf = report_stack_frames(tr->t, st->stack, frames, CREATION_STACK_MAX);
+
+			nl = frames_to_locations(frames, nf, locs, lines, CREATION_STACK_MAX);
+		} else {
+			/* Born before attach: only its go statement is known. */
+			location_of(tr->t, s->gopc, &locs[0], lines);
+			nl = 1;
+		}
+		snprintf(created, sizeof(created), "%s %s:%d", s->info.function, s->info.file,
+			 s->info.line);
+		labels[0] = (struct pprof_label){ .key = "created_by", .str = created };
+		labels[1] = (struct pprof_label){ .key = "stack",
+			.str = st->stack ? "walked" : "before attach / unknown" };
+		ret = pprof_add_sample(p, locs, nl, (int64_t)st->live, labels, 2);
+	}
+	free(sts);
 	if (ret)
 		snprintf(err, errlen, "cannot build the profile: %s", strerror(-ret));
 	else

@@ -830,6 +830,13 @@ def case_dump(c, args, v, bin_path, full):
     ours = run_dump(c, args, z.pid, "gostray-dump", ["--pprof", prof[0]] if full else [])
     compare_dumps(c, "at READY", parse_go_stacks(dump + ".phase1"), ours)
     if full:
+        # capture --pprof-by creation: the live goroutines by creation stack
+        cap = os.path.join(c.tmpdir(), "capture.pb.gz")
+        g = Proc(c, "gostray-capture", [args.gostray, "capture", str(z.pid), "-d", "1", "--json",
+                                        "--pprof-by", "creation", "--pprof", cap])
+        c.show.append(("gostray-capture", g, "err"))
+        rc = g.wait(c.left(60), "capture")
+        c.check(rc == 0, "capture --pprof exited with status %s" % rc)
         z.signal(signal.SIGUSR1)
         z.wait_line("out", lambda l: l == "PHASE2-DONE", c.left(90), "PHASE2-DONE")
         z.signal(signal.SIGUSR2)
@@ -841,6 +848,8 @@ def case_dump(c, args, v, bin_path, full):
         go = go_tool(v)
         check_profile_counts(c, "profile at READY", pprof_traces(c, go, prof[0]), truth, marks,
                              lambda t: t["live_phase1"])
+        check_profile_counts(c, "capture profile by creation at READY", pprof_traces(c, go, cap),
+                             truth, marks, lambda t: t["live_phase1"])
         check_profile_counts(c, "final profile", pprof_traces(c, go, prof[1]), truth, marks,
                              lambda t: t["live"])
         check_profile_counts(c, "final -base READY", pprof_traces(c, go, "-base", prof[0], prof[1]),
