@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <uthash.h>
+
 #include "dump.h"
 #include "offsets.h"
 #include "waitreasons.h"
@@ -665,17 +667,18 @@ static struct json_object *stack_json(const struct dump_goroutine *g)
 enum shared_kind { SHARED_STRING = 1, SHARED_BOOL, SHARED_STACK, SHARED_CREATOR };
 
 struct json_shared {
-	uint64_t hash;
-	enum shared_kind kind;		/* 0: free slot */
+	uint64_t hash;			/* the table's key */
+	enum shared_kind kind;
 	const struct go_frame *frames;
 	size_t n;			/* frames; for SHARED_BOOL the value */
 	const char *str;
 	struct json_object *obj;	/* the table's own reference */
+	struct json_shared *next;	/* other values with the same hash */
+	UT_hash_handle hh;
 };
 
 struct json_share {
-	struct json_shared *e;
-	size_t cap, used;		/* cap: 0 or a power of two */
+	struct json_shared *by_hash;	/* uthash, by hash */
 };
 
 static uint64_t share_mix(uint64_t h, uint64_t v)
@@ -739,60 +742,46 @@ static struct json_object *share_build(enum shared_kind kind, const struct go_fr
 	return a;
 }
 
-static bool share_grow(struct json_share *s)
-{
-	size_t cap = s->cap ? s->cap * 2 : 1024, i;
-	struct json_shared *e = calloc(cap, sizeof(*e));
-
-	if (!e)
-		return false;
-	for (i = 0; i < s->cap; i++) {
-		size_t j = s->e[i].hash & (cap - 1);
-
-		if (!s->e[i].kind)
-			continue;
-		while (e[j].kind)
-			j = (j + 1) & (cap - 1);
-		e[j] = s->e[i];
-	}
-	free(s->e);
-	s->e = e;
-	s->cap = cap;
-	return true;
-}
-
 /* A new reference to the one object for this value. */
 static struct json_object *shared(struct json_share *s, enum shared_kind kind,
 				  const struct go_frame *f, size_t n, const char *str)
 {
 	uint64_t hash = share_hash(kind, f, n, str);
+	struct json_shared *head, *e;
 	struct json_object *obj;
-	size_t j;
 
-	if (s->used * 2 >= s->cap && !share_grow(s))
-		return share_build(kind, f, n, str);
-	for (j = hash & (s->cap - 1); s->e[j].kind; j = (j + 1) & (s->cap - 1))
-		if (share_same(&s->e[j], hash, kind, f, n, str))
-			return json_object_get(s->e[j].obj);
+	HASH_FIND(hh, s->by_hash, &hash, sizeof(hash), head);
+	for (e = head; e; e = e->next)
+		if (share_same(e, hash, kind, f, n, str))
+			return json_object_get(e->obj);
 	obj = share_build(kind, f, n, str);
-	if (!obj)
-		return NULL;
-	s->e[j] = (struct json_shared){ .hash = hash, .kind = kind, .frames = f, .n = n,
-					.str = str, .obj = obj };
-	s->used++;
+	e = obj ? malloc(sizeof(*e)) : NULL;
+	if (!e)
+		return obj;	/* not shared, still right */
+	*e = (struct json_shared){ .hash = hash, .kind = kind, .frames = f, .n = n,
+				   .str = str, .obj = obj };
+	if (head) {
+		e->next = head->next;
+		head->next = e;
+	} else {
+		HASH_ADD(hh, s->by_hash, hash, sizeof(e->hash), e);
+	}
 	return json_object_get(obj);
 }
 
 /* Drops the table's references; the document keeps its own. */
 static void share_free(struct json_share *s)
 {
-	size_t i;
+	struct json_shared *head, *tmp, *e, *next;
 
-	for (i = 0; i < s->cap; i++)
-		if (s->e[i].kind)
-			json_object_put(s->e[i].obj);
-	free(s->e);
-	memset(s, 0, sizeof(*s));
+	HASH_ITER(hh, s->by_hash, head, tmp) {
+		HASH_DEL(s->by_hash, head);
+		for (e = head; e; e = next) {
+			next = e->next;
+			json_object_put(e->obj);
+			free(e);
+		}
+	}
 }
 
 static struct json_object *goroutine_json(const struct dump *d, const struct dump_goroutine *g,
