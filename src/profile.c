@@ -86,11 +86,42 @@ static int add_goroutine(struct pprof_profile *p, const struct dump *d,
 	return pprof_add_sample(p, locs, n, 1, labels, 2);
 }
 
-int profile_write_dump(const struct dump *d, enum profile_view view, const char *path,
-		       char *err, size_t errlen)
+/* A goroutine profile of t; the comment ("gostray WHAT of PID ...TAIL")
+ * says what was sampled. */
+static struct pprof_profile *profile_begin(const struct target *t, const char *what,
+					   const char *tail)
 {
 	struct pprof_profile *p = pprof_new("goroutine", "count");
 	char comment[512];
+
+	if (!p)
+		return NULL;
+	snprintf(comment, sizeof(comment), "gostray %s of PID %d (%s, %s)%s", what, t->pid,
+		 t->exe_name, gobin_go_version(t->gb), tail);
+	pprof_add_comment(p, comment);
+	/* Addresses are link-time; the frames come symbolized, so pprof needs
+	 * nothing from the binary. */
+	pprof_set_main_mapping(p, 0, UINT64_MAX, 0, t->exe_name, NULL);
+	return p;
+}
+
+/* Write p unless building it failed (ret), and free it. */
+static int profile_finish(struct pprof_profile *p, int ret, const char *path,
+			  char *err, size_t errlen)
+{
+	if (ret)
+		snprintf(err, errlen, "cannot build the profile: %s", strerror(-ret));
+	else
+		ret = pprof_write_gz(p, path, err, errlen);
+	pprof_free(p);
+	return ret;
+}
+
+int profile_write_dump(const struct dump *d, enum profile_view view, const char *path,
+		       char *err, size_t errlen)
+{
+	struct pprof_profile *p = profile_begin(d->t, "dump", view == PROFILE_BY_CREATION ?
+						", by creation stack" : ", by blocked stack");
 	size_t i;
 	int ret = 0;
 
@@ -99,21 +130,9 @@ int profile_write_dump(const struct dump *d, enum profile_view view, const char 
 		return -ENOMEM;
 	}
 	pprof_set_time(p, d->taken_unix * 1000000000ll, (int64_t)d->duration_ns);
-	snprintf(comment, sizeof(comment), "gostray dump of PID %d (%s, %s), by %s stack",
-		 d->t->pid, d->t->exe_name, gobin_go_version(d->t->gb),
-		 view == PROFILE_BY_CREATION ? "creation" : "blocked");
-	pprof_add_comment(p, comment);
-	/* Addresses are link-time; the frames come symbolized, so pprof needs
-	 * nothing from the binary. */
-	pprof_set_main_mapping(p, 0, UINT64_MAX, 0, d->t->exe_name, NULL);
 	for (i = 0; i < d->n && !ret; i++)
 		ret = add_goroutine(p, d, &d->gs[i], view);
-	if (ret)
-		snprintf(err, errlen, "cannot build the profile: %s", strerror(-ret));
-	else
-		ret = pprof_write_gz(p, path, err, errlen);
-	pprof_free(p);
-	return ret;
+	return profile_finish(p, ret, path, err, errlen);
 }
 
 /* Logical frames (report_stack_frames) back into pprof locations: frames
@@ -143,9 +162,10 @@ int profile_write_capture_creation(const struct tracer *tr, const char *path,
 	static struct stack_frame frames[CREATION_STACK_MAX];
 	static struct pprof_line lines[CREATION_STACK_MAX];
 	static struct pprof_location locs[CREATION_STACK_MAX];
-	struct pprof_profile *p = pprof_new("goroutine", "count");
+	struct pprof_profile *p = profile_begin(tr->t, "capture", ": live goroutines at "
+						"the end, by creation stack");
 	const struct site_stack **sts;
-	char comment[512], created[512];
+	char created[512];
 	size_t n = 0, i;
 	int ret = 0;
 
@@ -153,11 +173,6 @@ int profile_write_capture_creation(const struct tracer *tr, const char *path,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	snprintf(comment, sizeof(comment), "gostray capture of PID %d (%s, %s): live "
-		 "goroutines at the end, by creation stack", tr->t->pid, tr->t->exe_name,
-		 gobin_go_version(tr->t->gb));
-	pprof_add_comment(p, comment);
-	pprof_set_main_mapping(p, 0, UINT64_MAX, 0, tr->t->exe_name, NULL);
 	sts = collector_sorted_stacks(tr->coll, &n);
 	for (i = 0; i < n && !ret; i++) {
 		const struct site_stack *st = sts[i];
@@ -184,10 +199,5 @@ int profile_write_capture_creation(const struct tracer *tr, const char *path,
 		ret = pprof_add_sample(p, locs, nl, (int64_t)st->live, labels, 2);
 	}
 	free(sts);
-	if (ret)
-		snprintf(err, errlen, "cannot build the profile: %s", strerror(-ret));
-	else
-		ret = pprof_write_gz(p, path, err, errlen);
-	pprof_free(p);
-	return ret;
+	return profile_finish(p, ret, path, err, errlen);
 }
