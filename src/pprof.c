@@ -5,7 +5,7 @@
  * writing only gathers pointer arrays and packs.  Ids are 1-based table
  * indexes (0 means "none" in profile.proto); string 0 is "".
  */
-#define _GNU_SOURCE	/* mkostemp */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "outfile.h"
 #include "pprof.h"
 #include "pprof/profile.pb-c.h"
 
@@ -654,72 +655,22 @@ int pprof_write_gz_fd(struct pprof_profile *p, int fd, char *err, size_t errlen)
 
 int pprof_write_gz(struct pprof_profile *p, const char *path, char *err, size_t errlen)
 {
-	struct stat st;
-	char *tmp;
-	int fd, ret;
+	struct outfile out;
+	int ret;
 
 	if (!p || !path || !*path) {
 		set_err(err, errlen, "pprof: no profile or no path to write");
 		return -EINVAL;
 	}
-	if (!lstat(path, &st) && !S_ISREG(st.st_mode)) {
-		if (S_ISLNK(st.st_mode)) {
-			set_err(err, errlen, "%s: is a symbolic link, not writing through it", path);
-			return -ELOOP;
-		}
-		set_err(err, errlen, "%s: exists and is not a regular file, not replacing it",
-			path);
-		return S_ISDIR(st.st_mode) ? -EISDIR : -EEXIST;
-	}
-	tmp = malloc(strlen(path) + sizeof(".XXXXXX"));
-	if (!tmp) {
-		set_err(err, errlen, "%s: out of memory", path);
-		return -ENOMEM;
-	}
-	strcpy(tmp, path);
-	strcat(tmp, ".XXXXXX");
-	/* O_EXCL (mkostemp's own): a file planted at the name is never opened. */
-	fd = mkostemp(tmp, O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		ret = -errno;
-		set_err(err, errlen, "%s: cannot create a file next to it: %s", path,
-			strerror(errno));
-		goto out_free_tmp;
-	}
-	if (fchmod(fd, 0644)) {
-		ret = -errno;
-		set_err(err, errlen, "%s: chmod of the new file: %s", path, strerror(errno));
-		goto out_unlink;
-	}
-	ret = write_profile(p, fd, path, err, errlen);
+	ret = outfile_begin(&out, path, err, errlen);
 	if (ret)
-		goto out_unlink;
-	if (fsync(fd)) {
-		ret = -errno;
-		set_err(err, errlen, "%s: fsync: %s", path, strerror(errno));
-		goto out_unlink;
-	}
-	ret = close(fd) ? -errno : 0;
-	fd = -1;
+		return ret;
+	ret = write_profile(p, out.fd, path, err, errlen);
 	if (ret) {
-		set_err(err, errlen, "%s: close: %s", path, strerror(-ret));
-		goto out_unlink;
+		outfile_abort(&out);
+		return ret;
 	}
-	if (rename(tmp, path)) {
-		ret = -errno;
-		set_err(err, errlen, "%s: cannot replace it: %s", path, strerror(errno));
-		goto out_unlink;
-	}
-	free(tmp);
-	return 0;
-
-out_unlink:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-out_free_tmp:
-	free(tmp);
-	return ret;
+	return outfile_commit(&out, err, errlen);
 }
 
 void pprof_free(struct pprof_profile *p)
