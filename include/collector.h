@@ -32,6 +32,7 @@
 #include "gostray_events.h"
 #include <uthash.h>
 #include "snapshot.h"
+#include "trend.h"
 
 struct site_info {
 	char function[160];	/* function containing the go statement */
@@ -108,6 +109,13 @@ struct site {
 	/* the same counts split by creation stack (their sums are the
 	 * site's counts) */
 	struct site_stack *stacks;
+	/* lifetimes of its goroutines born and exited during the trace,
+	 * by power of two of ns (bucket b: [2^b, 2^(b+1))) */
+	uint64_t timed_exits;
+	uint32_t lifetime_log2[64];
+	/* latest snapshot: goroutines the Go 1.26+ GC proved leaked */
+	uint32_t gc_leaked;
+	struct trend_series series;	/* on the collector's trend clock */
 	UT_hash_handle hh;	/* sites by gopc */
 };
 
@@ -194,6 +202,29 @@ const struct site_stack **collector_site_stacks(const struct site *s, size_t *n)
 uint64_t collector_stack_oldest_age(const struct collector *c,
 				    const struct site_stack *st, uint64_t now_ns,
 				    bool *lower_bound);
+
+/* The series' clock: every site's series has trend->n samples. */
+const struct trend *collector_trend(const struct collector *c);
+
+/* Take a sample of every site's counts when one is due (force: now). */
+void collector_sample(struct collector *c, uint64_t now_ns, bool force);
+
+/* The 90th percentile of a site's timed lifetimes (an upper bound, to
+ * the power of two); 0 when none exited during the trace. */
+uint64_t collector_lifetime_p90(const struct site *s);
+
+/* A site's live goroutines by age, for verdicts (include/verdict.h). */
+struct site_survivors {
+	uint64_t new_alive;	/* born during the trace */
+	uint64_t new_aged;	/* ... at least min_age old */
+	uint64_t aged_birth_span_ns;	/* first to last birth of those */
+	uint64_t baseline_alive;	/* from before the trace */
+	uint64_t long_parked;	/* from before, blocked for long_ns at least */
+};
+
+void collector_site_survivors(const struct collector *c, const struct site *s,
+			      uint64_t now_ns, uint64_t min_age_ns, uint64_t long_ns,
+			      struct site_survivors *out);
 
 /* Visit every live goroutine. */
 void collector_for_each_goroutine(const struct collector *c,

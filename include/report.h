@@ -21,6 +21,10 @@ struct report_ctx {
 	bool by_stack;			/* rows per (site, creation stack) */
 };
 
+struct diagnosis;
+/* Every site's verdict at r->now_ns (include/diagnose.h), leak first. */
+struct diagnosis *report_diagnose(const struct report_ctx *r, size_t *n);
+
 /* The capture document (schema in README.md). Caller puts the object. */
 struct json_object *report_capture_json(const struct report_ctx *r);
 void report_capture_text(FILE *f, const struct report_ctx *r);

@@ -53,6 +53,8 @@ struct collector {
 	uint64_t end_ns;		/* probes being removed since */
 	uint64_t after_end;
 	uint64_t duplicates;
+	struct trend trend;		/* the clock of every site's series */
+	bool trend_started;
 };
 
 struct collector *collector_new(site_symbolizer sym, void *sym_ctx)
@@ -105,6 +107,7 @@ void collector_free(struct collector *c)
 			free(st);
 		}
 		HASH_DEL(c->sites, s);
+		trend_series_free(&s->series);
 		free(s);
 	}
 	HASH_CLEAR(hh_frames, c->cstacks_by_frames);
@@ -348,6 +351,12 @@ static void exit_of_unseen(struct collector *c, const struct gs_record *r)
 	c->exited_before_baseline++;
 }
 
+static void site_lifetime(struct site *s, uint64_t ns)
+{
+	s->lifetime_log2[63 - __builtin_clzll(ns | 1)]++;
+	s->timed_exits++;
+}
+
 static void on_exit_record(struct collector *c, const struct gs_record *r)
 {
 	struct gor *g = gor_find(c, r->goid);
@@ -356,6 +365,8 @@ static void on_exit_record(struct collector *c, const struct gs_record *r)
 	if (g) {
 		g->site->exited++;
 		g->stack->exited++;
+		if (g->born_ns && r->ts_ns > g->born_ns)
+			site_lifetime(g->site, r->ts_ns - g->born_ns);
 		gor_remove(c, g);
 		return;
 	}
@@ -520,6 +531,7 @@ void collector_apply_snapshot(struct collector *c, const struct snapshot *s)
 
 		memset(site->parked_by_reason, 0, sizeof(site->parked_by_reason));
 		site->have_parked = true;
+		site->gc_leaked = 0;
 		HASH_ITER(hh, site->stacks, st, sttmp)
 			if (st->parked_by_reason)
 				memset(st->parked_by_reason, 0,
@@ -540,6 +552,8 @@ void collector_apply_snapshot(struct collector *c, const struct snapshot *s)
 		HASH_FIND(hh, c->sites, &sg->gopc, sizeof(sg->gopc), site);
 		if (site)
 			site->parked_by_reason[sg->waitreason]++;
+		if (site && sg->status == G_LEAKED)
+			site->gc_leaked++;
 	}
 	/* A slot we could not read may hold a real goroutine. */
 	if (c->merged && !s->unreadable)
@@ -712,4 +726,72 @@ void collector_for_each_goroutine(const struct collector *c,
 		};
 		cb(&v, ctx);
 	}
+}
+
+const struct trend *collector_trend(const struct collector *c)
+{
+	return &c->trend;
+}
+
+void collector_sample(struct collector *c, uint64_t now_ns, bool force)
+{
+	struct site *s, *tmp;
+	bool halved;
+	size_t i, old_n;
+
+	if (!c->trend_started) {
+		trend_init(&c->trend, TREND_DEFAULT_STEP_NS, now_ns);
+		c->trend_started = true;
+	}
+	if (!force && !trend_due(&c->trend, now_ns))
+		return;
+	i = trend_begin_sample(&c->trend, now_ns, &halved, &old_n);
+	HASH_ITER(hh, c->sites, s, tmp) {
+		if (halved)
+			trend_series_halve(&s->series, old_n);
+		trend_series_set(&s->series, i, s->live, s->created, s->exited);
+	}
+}
+
+uint64_t collector_lifetime_p90(const struct site *s)
+{
+	uint64_t want, seen = 0;
+	int b;
+
+	if (!s->timed_exits)
+		return 0;
+	want = (s->timed_exits * 9 + 9) / 10;
+	for (b = 0; b < 64; b++) {
+		seen += s->lifetime_log2[b];
+		if (seen >= want)
+			return b >= 63 ? UINT64_MAX : (2ull << b) - 1;
+	}
+	return UINT64_MAX;
+}
+
+void collector_site_survivors(const struct collector *c, const struct site *s,
+			      uint64_t now_ns, uint64_t min_age_ns, uint64_t long_ns,
+			      struct site_survivors *out)
+{
+	uint64_t first_aged = 0, last_aged = 0;
+	const struct gor *g;
+
+	memset(out, 0, sizeof(*out));
+	DL_FOREACH(s->live_list, g) {
+		if (g->from_baseline) {
+			out->baseline_alive++;
+			if (now_ns > g->seen_since_ns && now_ns - g->seen_since_ns >= long_ns)
+				out->long_parked++;
+			continue;
+		}
+		out->new_alive++;
+		if (now_ns < g->born_ns || now_ns - g->born_ns < min_age_ns)
+			continue;
+		out->new_aged++;
+		if (!first_aged || g->born_ns < first_aged)
+			first_aged = g->born_ns;
+		if (g->born_ns > last_aged)
+			last_aged = g->born_ns;
+	}
+	out->aged_birth_span_ns = last_aged - first_aged;
 }

@@ -5,9 +5,11 @@
  * 80-column terminal.
  */
 #include <inttypes.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "diagnose.h"
 #include "gostack.h"
 #include "report.h"
 #include "waitreasons.h"
@@ -149,8 +151,49 @@ static struct json_object *creation_stacks_json(const struct report_ctx *r,
 
 /* One row: a site (st NULL), or --by stack one site's goroutines of one
  * creation stack. */
+/* The site's counts at each sample of the trace. */
+static struct json_object *series_json(const struct report_ctx *r, const struct site *s)
+{
+	const struct trend *t = collector_trend(r->tr->coll);
+	struct json_object *o = json_object_new_object();
+	struct json_object *ts = json_object_new_array();
+	struct json_object *live = json_object_new_array();
+	struct json_object *created = json_object_new_array();
+	struct json_object *exited = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		uint64_t at = t->t_ns[i] > r->tr->attach_ns ? t->t_ns[i] - r->tr->attach_ns : 0;
+
+		/* ms resolution: the JSON stays short */
+		json_object_array_add(ts, json_object_new_double((double)(at / 1000000) / 1e3));
+		json_object_array_add(live, json_object_new_uint64(s->series.live ?
+								   s->series.live[i] : 0));
+		json_object_array_add(created, json_object_new_uint64(s->series.live ?
+								      s->series.created[i] : 0));
+		json_object_array_add(exited, json_object_new_uint64(s->series.live ?
+								     s->series.exited[i] : 0));
+	}
+	json_object_object_add(o, "t_s", ts);
+	json_object_object_add(o, "live", live);
+	json_object_object_add(o, "created", created);
+	json_object_object_add(o, "exited", exited);
+	return o;
+}
+
+static void add_diagnosis(struct json_object *o, const struct diagnosis *d)
+{
+	json_object_object_add(o, "verdict",
+			       json_object_new_string(verdict_name(d->verdict.kind)));
+	json_object_object_add(o, "reason", json_object_new_string(d->verdict.reason));
+	json_object_object_add(o, "created_per_s", json_object_new_double(d->created_per_s));
+	json_object_object_add(o, "exited_per_s", json_object_new_double(d->exited_per_s));
+	json_object_object_add(o, "main_wait_reason", d->main_reason ?
+			       json_object_new_string(d->main_reason) : NULL);
+}
+
 static struct json_object *site_json(const struct report_ctx *r, const struct site *s,
-				     const struct site_stack *st)
+				     const struct site_stack *st, const struct diagnosis *d)
 {
 	const struct tracer *tr = r->tr;
 	struct json_object *o = json_object_new_object();
@@ -191,7 +234,54 @@ static struct json_object *site_json(const struct report_ctx *r, const struct si
 		json_object_object_add(o, "creation_stack", frames_json(r, st));
 	else
 		json_object_object_add(o, "creation_stacks", creation_stacks_json(r, s));
+	if (d)
+		add_diagnosis(o, d);
+	json_object_object_add(o, "series", series_json(r, s));
 	return o;
+}
+
+static void diagnose_ctx_of(const struct report_ctx *r, struct diagnose_ctx *dc)
+{
+	dc->c = r->tr->coll;
+	dc->go_minor = r->tr->t->minor;
+	dc->start_ns = r->tr->attach_ns;
+	dc->now_ns = r->tr->target_exited ? r->tr->exited_ns : r->now_ns;
+}
+
+struct diagnosis *report_diagnose(const struct report_ctx *r, size_t *n)
+{
+	struct diagnose_ctx dc;
+
+	diagnose_ctx_of(r, &dc);
+	return diagnose_all(&dc, n);
+}
+
+static const struct diagnosis *diagnosis_of(const struct diagnosis *d, size_t n,
+					    const struct site *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (d[i].site == s)
+			return &d[i];
+	return NULL;
+}
+
+/* When the trace began, by the wall clock (UTC, ISO 8601). */
+static struct json_object *started_at_json(const struct report_ctx *r)
+{
+	struct timespec now;
+	uint64_t mono = monotonic_ns(), since = mono > r->tr->attach_ns ?
+						  mono - r->tr->attach_ns : 0;
+	time_t at;
+	struct tm tm;
+	char buf[32];
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	at = now.tv_sec - (time_t)(since / 1000000000u);
+	if (!gmtime_r(&at, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return NULL;
+	return json_object_new_string(buf);
 }
 
 /* BPF hit and fault counters, and the collector's own. */
@@ -226,9 +316,11 @@ struct json_object *report_capture_json(const struct report_ctx *r)
 	struct json_object *doc = json_object_new_object();
 	struct json_object *totals = json_object_new_object();
 	struct json_object *sites = json_object_new_array();
+	struct json_object *verdict_counts = json_object_new_object();
+	uint64_t verdicts[VERDICT_LEAK + 1] = { 0 };
 	struct collector_totals t;
-	const struct site **sorted;
-	size_t i, n;
+	struct diagnosis *diag;
+	size_t i, n, nd;
 
 	collector_totals(tr->coll, &t);
 	json_object_object_add(doc, "pid", json_object_new_int(tr->t->pid));
@@ -257,18 +349,31 @@ struct json_object *report_capture_json(const struct report_ctx *r)
 
 	json_object_object_add(doc, "by", json_object_new_string(r->by_stack ? "stack" : "site"));
 	json_object_object_add(doc, "stack_depth", json_object_new_int(tr->stack_depth));
+	diag = report_diagnose(r, &nd);
+	for (i = 0; i < nd; i++)
+		verdicts[diag[i].verdict.kind]++;
+	json_object_object_add(doc, "started_at", started_at_json(r));
+	json_object_object_add(doc, "goroutines_at_start", json_object_new_uint64(t.live_at_start));
+	json_object_object_add(doc, "goroutines_at_end", json_object_new_uint64(t.live));
+	json_object_object_add(verdict_counts, "leak", json_object_new_uint64(verdicts[VERDICT_LEAK]));
+	json_object_object_add(verdict_counts, "suspect",
+			       json_object_new_uint64(verdicts[VERDICT_SUSPECT]));
+	json_object_object_add(verdict_counts, "ok", json_object_new_uint64(verdicts[VERDICT_OK]));
+	json_object_object_add(doc, "verdicts", verdict_counts);
+	json_object_object_add(doc, "series_step_s", json_object_new_double(
+		collector_trend(tr->coll)->step_ns / NS_PER_S));
 	if (r->by_stack) {
 		const struct site_stack **sts = collector_sorted_stacks(tr->coll, &n);
 
 		for (i = 0; i < n; i++)
-			json_object_array_add(sites, site_json(r, sts[i]->site, sts[i]));
+			json_object_array_add(sites, site_json(r, sts[i]->site, sts[i],
+				diagnosis_of(diag, nd, sts[i]->site)));
 		free(sts);
 	} else {
-		sorted = collector_sorted_sites(tr->coll, &n);
-		for (i = 0; i < n; i++)
-			json_object_array_add(sites, site_json(r, sorted[i], NULL));
-		free(sorted);
+		for (i = 0; i < nd; i++)
+			json_object_array_add(sites, site_json(r, diag[i].site, NULL, &diag[i]));
 	}
+	free(diag);
 	json_object_object_add(doc, "sites", sites);
 	return doc;
 }
@@ -330,30 +435,60 @@ static void stack_label(const struct report_ctx *r, const struct site_stack *st,
 	}
 }
 
+/* Leak and suspect sites' reasons, one line each, cut to the width. */
+static void verdict_lines(FILE *f, const struct report_ctx *r, const struct diagnosis *d,
+			  size_t n)
+{
+	size_t i;
+	bool any = false;
+
+	for (i = 0; i < n; i++) {
+		char line[1024];
+
+		if (d[i].verdict.kind == VERDICT_OK)
+			continue;
+		if (!any)
+			fprintf(f, "\n");
+		any = true;
+		snprintf(line, sizeof(line), "%-7s %s:%d %s: %s", verdict_name(d[i].verdict.kind),
+			 short_file(d[i].site->info.file), d[i].site->info.line,
+			 d[i].site->info.function, d[i].verdict.reason);
+		fprintf(f, "%.*s\n", r->width > 0 ? r->width : (int)sizeof(line), line);
+	}
+}
+
 void report_capture_text(FILE *f, const struct report_ctx *r)
 {
 	const struct tracer *tr = r->tr;
 	struct collector_totals t;
-	const struct site **sorted = NULL;
 	const struct site_stack **sts = NULL;
-	size_t i, n;
+	struct diagnosis *diag;
+	uint64_t verdicts[VERDICT_LEAK + 1] = { 0 };
+	size_t i, n, nd;
 	int rows = 0;
 
 	collector_totals(tr->coll, &t);
+	diag = report_diagnose(r, &nd);
+	for (i = 0; i < nd; i++)
+		if (!diag[i].site->info.system || r->show_system)
+			verdicts[diag[i].verdict.kind]++;
 	fprintf(f, "%s[%d] %s %.1fs: live %" PRIu64 " (user %" PRIu64 "), +%" PRIu64
 		" -%" PRIu64 ", lost %" PRIu64 "%s\n", base_name(tr->t->exe_name),
 		tr->t->pid, gobin_go_version(tr->t->gb), duration_s(r), t.live,
 		t.live_user, t.created, t.exited, r->stats[GS_STAT_LOST],
 		tr->target_exited ? " [target exited]" : "");
-	fprintf(f, "%6s %8s %8s %6s %-13s %s\n", "LIVE", "CREATED", "EXITED",
+	fprintf(f, "verdicts: %" PRIu64 " leak, %" PRIu64 " suspect, %" PRIu64 " ok\n",
+		verdicts[VERDICT_LEAK], verdicts[VERDICT_SUSPECT], verdicts[VERDICT_OK]);
+	fprintf(f, "%-7s %6s %7s %7s %6s %-13s %s\n", "VERDICT", "LIVE", "CREATED", "EXITED",
 		"OLDEST", "WAITING ON", r->by_stack ? "GO STATEMENT <- CALLERS" : "GO STATEMENT");
 	if (r->by_stack)
 		sts = collector_sorted_stacks(tr->coll, &n);
 	else
-		sorted = collector_sorted_sites(tr->coll, &n);
+		n = nd;
 	for (i = 0; i < n; i++) {
 		const struct site_stack *st = sts ? sts[i] : NULL;
-		const struct site *s = st ? st->site : sorted[i];
+		const struct site *s = st ? st->site : diag[i].site;
+		const struct diagnosis *d = st ? diagnosis_of(diag, nd, s) : &diag[i];
 		uint64_t live = st ? st->live : s->live;
 		char age[16] = "-", why[40], site[1024];
 		bool lower;
@@ -374,15 +509,17 @@ void report_capture_text(FILE *f, const struct report_ctx *r)
 			 s->info.line, s->info.function);
 		if (st)
 			stack_label(r, st, site, sizeof(site));
-		/* 46 columns of numbers before the site; cut the site, not
-		 * the numbers, to fit the terminal. */
-		room = r->width > 46 ? r->width - 46 : (int)sizeof(site);
-		fprintf(f, "%6" PRIu64 " %8" PRIu64 " %8" PRIu64 " %6s %-13.13s %.*s\n",
-			live, st ? st->created : s->created, st ? st->exited : s->exited,
+		/* 54 columns before the site; cut the site, not the numbers,
+		 * to fit the terminal. */
+		room = r->width > 54 ? r->width - 54 : (int)sizeof(site);
+		fprintf(f, "%-7s %6" PRIu64 " %7" PRIu64 " %7" PRIu64 " %6s %-13.13s %.*s\n",
+			d ? verdict_name(d->verdict.kind) : "-", live,
+			st ? st->created : s->created, st ? st->exited : s->exited,
 			age, main_reason(r, st ? st->parked_by_reason : s->parked_by_reason,
 					 why, sizeof(why)), room, site);
 	}
-	free(sorted);
+	verdict_lines(f, r, diag, nd);
+	free(diag);
 	free(sts);
 }
 

@@ -295,6 +295,8 @@ int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *
 	if (t->minor <= 23)
 		tracer_refresh_waits(tr);
 	tr->baseline_ns = monotonic_ns();
+	/* The series start at the attach, with the baseline's counts. */
+	collector_sample(tr->coll, tr->attach_ns, true);
 	return 0;
 
 err_detach:
@@ -342,6 +344,9 @@ int tracer_poll(struct tracer *tr, int timeout_ms)
 		ring_buffer__consume(tr->rb);
 		tr->target_exited = true;
 		tr->exited_ns = monotonic_ns();
+		collector_sample(tr->coll, tr->exited_ns, true);
+	} else {
+		collector_sample(tr->coll, monotonic_ns(), false);
 	}
 	return n;
 }
@@ -385,6 +390,8 @@ void tracer_stats(const struct tracer *tr, uint64_t stats[GS_STAT_MAX])
 
 void tracer_detach(struct tracer *tr)
 {
+	bool last_sample = tr->coll && tr->nlinks && !tr->target_exited;
+
 	if (tr->coll && tr->nlinks)
 		collector_trace_ending(tr->coll, monotonic_ns());
 	/* links[] is in attach order: removed in reverse, creation first. */
@@ -394,6 +401,8 @@ void tracer_detach(struct tracer *tr)
 	 * counts agree with the BPF hit counters. */
 	if (tr->rb)
 		ring_buffer__consume(tr->rb);
+	if (last_sample)
+		collector_sample(tr->coll, monotonic_ns(), true);
 }
 
 void tracer_stop(struct tracer *tr)

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Leak verdicts (rules in include/verdict.h and README.md "Leak verdicts").
+ * Pure: numbers in, a verdict and one line out, so that every rule has a
+ * unit test (tests/unit/test_verdict.c).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "verdict.h"
+
+#define NS_PER_S 1000000000ull
+
+const char *verdict_name(enum verdict_kind k)
+{
+	switch (k) {
+	case VERDICT_LEAK: return "leak";
+	case VERDICT_SUSPECT: return "suspect";
+	default: return "ok";
+	}
+}
+
+enum wait_class verdict_wait_class(const char *reason)
+{
+	static const char *const forever[] = {
+		"chan receive (nil chan)", "chan send (nil chan)", "select (no cases)",
+	};
+	static const char *const external[] = { "IO wait" };
+	/* What other goroutines (or their timers) wake: a leak when
+	 * nobody will. */
+	static const char *const internal_prefix[] = {
+		"chan ", "select", "sync.", "semacquire", "sleep", "coroutine",
+		"synctest.",
+	};
+	size_t i;
+
+	if (!reason || !*reason)
+		return WAIT_NONE;
+	for (i = 0; i < sizeof(forever) / sizeof(*forever); i++)
+		if (!strcmp(reason, forever[i]))
+			return WAIT_FOREVER;
+	for (i = 0; i < sizeof(external) / sizeof(*external); i++)
+		if (!strcmp(reason, external[i]))
+			return WAIT_EXTERNAL;
+	for (i = 0; i < sizeof(internal_prefix) / sizeof(*internal_prefix); i++)
+		if (!strncmp(reason, internal_prefix[i], strlen(internal_prefix[i])))
+			return WAIT_INTERNAL;
+	return WAIT_RUNTIME;
+}
+
+uint64_t verdict_age_threshold(uint64_t lifetime_p90_ns, uint64_t timed_exits)
+{
+	uint64_t t = timed_exits ? lifetime_p90_ns * VERDICT_LIFETIME_FACTOR : 0;
+
+	return t > VERDICT_MIN_AGE_NS ? t : VERDICT_MIN_AGE_NS;
+}
+
+/* "850ms", "42s", "7m03s", "5h12m" (like report.c's format_age, which
+ * this module does not link against). */
+static void span(char *buf, size_t len, uint64_t ns)
+{
+	uint64_t s = ns / NS_PER_S;
+
+	if (ns < 1000000u)
+		snprintf(buf, len, "<1ms");
+	else if (ns < NS_PER_S)
+		snprintf(buf, len, "%" PRIu64 "ms", ns / 1000000u);
+	else if (s < 60)
+		snprintf(buf, len, "%" PRIu64 "s", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, (s / 60) % 60);
+}
+
+static double per_s(uint64_t n, uint64_t window_ns)
+{
+	return window_ns ? (double)n * NS_PER_S / (double)window_ns : 0;
+}
+
+/* "; 63 wait on chan send; oldest 3h12m+" */
+static void add_wait_and_age(const struct verdict_input *in, char *buf, size_t len)
+{
+	size_t used = strlen(buf);
+	char age[24];
+
+	if (in->main_reason && in->main_reason_count && used < len) {
+		snprintf(buf + used, len - used, "; %" PRIu64 " wait on %s",
+			 in->main_reason_count, in->main_reason);
+		used = strlen(buf);
+	}
+	if (in->live && used < len) {
+		span(age, sizeof(age), in->oldest_ns);
+		snprintf(buf + used, len - used, "; oldest %s%s", age,
+			 in->oldest_lower_bound ? "+" : "");
+	}
+}
+
+static void set(struct verdict *out, enum verdict_kind k)
+{
+	out->kind = k;
+}
+
+/* The live count rose from the start to the middle to the end of the
+ * window, and by a margin worth a look. */
+static bool rising(const struct verdict_input *in)
+{
+	uint64_t growth = in->live > in->live_at_start ? in->live - in->live_at_start : 0;
+	uint64_t margin = in->live_at_start / 10 > 10 ? in->live_at_start / 10 : 10;
+
+	return growth >= margin && in->live_mid > in->live_at_start &&
+	       in->live > in->live_mid && in->created > in->exited;
+}
+
+/* Survivors born during the trace, outliving the site's usual lifetime,
+ * while the count grew; and not once only. */
+static bool survivors_pile_up(const struct verdict_input *in, bool *repeated)
+{
+	bool grew = in->live > in->live_at_start;
+
+	*repeated = (in->baseline_alive >= 1 && in->new_aged >= 2) ||
+		    (in->new_aged >= 3 && in->aged_birth_span_ns >= NS_PER_S);
+	return grew && in->new_aged >= 1;
+}
+
+static void survivors_reason(const struct verdict_input *in, char *buf, size_t len)
+{
+	char window[24], life[24], thr[24];
+
+	span(window, sizeof(window), in->window_ns);
+	span(thr, sizeof(thr), verdict_age_threshold(in->lifetime_p90_ns, in->timed_exits));
+	if (in->timed_exits)
+		span(life, sizeof(life), in->lifetime_p90_ns);
+	snprintf(buf, len, "+%" PRIu64 " in %s (%.2g/s), %" PRIu64 " alive past %s (%s%s)",
+		 in->live - in->live_at_start, window, per_s(in->created, in->window_ns),
+		 in->new_aged, thr, in->timed_exits ? "usual lifetime " : "none exited",
+		 in->timed_exits ? life : "");
+}
+
+void verdict_judge(const struct verdict_input *in, struct verdict *out)
+{
+	char *r = out->reason;
+	size_t rl = sizeof(out->reason);
+	bool repeated, external_most = in->external > in->internal;
+
+	memset(out, 0, sizeof(*out));
+	set(out, VERDICT_OK);
+	if (in->system) {
+		snprintf(r, rl, "the runtime's own goroutines");
+		return;
+	}
+	if (!in->live) {
+		if (in->created || in->exited)
+			snprintf(r, rl, "none alive: %" PRIu64 " created, %" PRIu64 " exited",
+				 in->created, in->exited);
+		else
+			snprintf(r, rl, "none alive");
+		return;
+	}
+	if (in->forever) {
+		set(out, VERDICT_LEAK);
+		snprintf(r, rl, "%" PRIu64 " blocked forever on %s: nothing can wake them",
+			 in->forever, in->forever_reason ? in->forever_reason : "nothing");
+		add_wait_and_age(in, r, rl);
+		return;
+	}
+	if (survivors_pile_up(in, &repeated)) {
+		survivors_reason(in, r, rl);
+		add_wait_and_age(in, r, rl);
+		if (!repeated) {
+			set(out, VERDICT_SUSPECT);
+			strncat(r, "; once so far", rl - strlen(r) - 1);
+		} else if (external_most || !in->internal) {
+			set(out, VERDICT_SUSPECT);
+			strncat(r, "; waiting on the outside", rl - strlen(r) - 1);
+		} else {
+			set(out, VERDICT_LEAK);
+		}
+		return;
+	}
+	if (in->live_at_start >= VERDICT_BASELINE_MANY &&
+	    in->long_parked * 10 >= in->live * 9) {
+		char since[24];
+
+		span(since, sizeof(since), VERDICT_LONG_PARKED_NS);
+		set(out, external_most || !in->internal ? VERDICT_SUSPECT : VERDICT_LEAK);
+		snprintf(r, rl, "%" PRIu64 " of %" PRIu64 " parked for over %s, since before "
+			 "the trace", in->long_parked, in->live, since);
+		add_wait_and_age(in, r, rl);
+		return;
+	}
+	if (rising(in)) {
+		char window[24];
+
+		set(out, VERDICT_SUSPECT);
+		span(window, sizeof(window), in->window_ns);
+		snprintf(r, rl, "rising: +%" PRIu64 " in %s, %" PRIu64 " created, %" PRIu64
+			 " exited", in->live - in->live_at_start, window, in->created,
+			 in->exited);
+		add_wait_and_age(in, r, rl);
+		return;
+	}
+	if (!in->created)
+		snprintf(r, rl, "steady: %" PRIu64 " alive since before the trace, none "
+			 "created", in->live);
+	else
+		snprintf(r, rl, "steady: %" PRIu64 " alive, %" PRIu64 " created, %" PRIu64
+			 " exited", in->live, in->created, in->exited);
+	add_wait_and_age(in, r, rl);
+}
