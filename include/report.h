@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include "duration.h"
 #include "tracer.h"
 
 struct report_ctx {
@@ -47,7 +48,5 @@ struct stack_frame {
 int report_stack_frames(const struct target *t, const struct creation_stack *cs,
 			struct stack_frame *out, int max);
 
-/* Duration formatting for tables: "850ms", "42s", "7m03s", "5h12m". */
-void format_age(char *buf, size_t len, uint64_t ns);
 
 #endif /* GOSTRAY_REPORT_H */

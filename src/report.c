@@ -16,20 +16,6 @@
 
 #define NS_PER_S 1000000000.0
 
-void format_age(char *buf, size_t len, uint64_t ns)
-{
-	uint64_t s = ns / 1000000000u;
-
-	if (ns < 1000000000ull)
-		snprintf(buf, len, "%" PRIu64 "ms", (uint64_t)(ns / 1000000u));
-	else if (s < 60)
-		snprintf(buf, len, "%" PRIu64 "s", s);
-	else if (s < 3600)
-		snprintf(buf, len, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
-	else
-		snprintf(buf, len, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, (s / 60) % 60);
-}
-
 static const char *reason_text(int minor, unsigned reason, char *buf, size_t len)
 {
 	const char *name = go_waitreason_name(minor, reason);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "duration.h"
 #include "verdict.h"
 
 #define NS_PER_S 1000000000ull
@@ -56,24 +57,6 @@ uint64_t verdict_age_threshold(uint64_t lifetime_p90_ns, uint64_t timed_exits)
 	return t > VERDICT_MIN_AGE_NS ? t : VERDICT_MIN_AGE_NS;
 }
 
-/* "850ms", "42s", "7m03s", "5h12m" (like report.c's format_age, which
- * this module does not link against). */
-static void span(char *buf, size_t len, uint64_t ns)
-{
-	uint64_t s = ns / NS_PER_S;
-
-	if (ns < 1000000u)
-		snprintf(buf, len, "<1ms");
-	else if (ns < NS_PER_S)
-		snprintf(buf, len, "%" PRIu64 "ms", ns / 1000000u);
-	else if (s < 60)
-		snprintf(buf, len, "%" PRIu64 "s", s);
-	else if (s < 3600)
-		snprintf(buf, len, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
-	else
-		snprintf(buf, len, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, (s / 60) % 60);
-}
-
 static double per_s(uint64_t n, uint64_t window_ns)
 {
 	return window_ns ? (double)n * NS_PER_S / (double)window_ns : 0;
@@ -91,7 +74,7 @@ static void add_wait_and_age(const struct verdict_input *in, char *buf, size_t l
 		used = strlen(buf);
 	}
 	if (in->live && used < len) {
-		span(age, sizeof(age), in->oldest_ns);
+		format_age(age, sizeof(age), in->oldest_ns);
 		snprintf(buf + used, len - used, "; oldest %s%s", age,
 			 in->oldest_lower_bound ? "+" : "");
 	}
@@ -128,10 +111,10 @@ static void survivors_reason(const struct verdict_input *in, char *buf, size_t l
 {
 	char window[24], life[24], thr[24];
 
-	span(window, sizeof(window), in->window_ns);
-	span(thr, sizeof(thr), verdict_age_threshold(in->lifetime_p90_ns, in->timed_exits));
+	format_age(window, sizeof(window), in->window_ns);
+	format_age(thr, sizeof(thr), verdict_age_threshold(in->lifetime_p90_ns, in->timed_exits));
 	if (in->timed_exits)
-		span(life, sizeof(life), in->lifetime_p90_ns);
+		format_age(life, sizeof(life), in->lifetime_p90_ns);
 	snprintf(buf, len, "+%" PRIu64 " in %s (%.2g/s), %" PRIu64 " alive past %s (%s%s)",
 		 in->live - in->live_at_start, window, per_s(in->created, in->window_ns),
 		 in->new_aged, thr, in->timed_exits ? "usual lifetime " : "none exited",
@@ -183,7 +166,7 @@ void verdict_judge(const struct verdict_input *in, struct verdict *out)
 	    in->long_parked * 10 >= in->live * 9) {
 		char since[24];
 
-		span(since, sizeof(since), VERDICT_LONG_PARKED_NS);
+		format_age(since, sizeof(since), VERDICT_LONG_PARKED_NS);
 		set(out, external_most || !in->internal ? VERDICT_SUSPECT : VERDICT_LEAK);
 		snprintf(r, rl, "%" PRIu64 " of %" PRIu64 " parked for over %s, since before "
 			 "the trace", in->long_parked, in->live, since);
@@ -194,7 +177,7 @@ void verdict_judge(const struct verdict_input *in, struct verdict *out)
 		char window[24];
 
 		set(out, VERDICT_SUSPECT);
-		span(window, sizeof(window), in->window_ns);
+		format_age(window, sizeof(window), in->window_ns);
 		snprintf(r, rl, "rising: +%" PRIu64 " in %s, %" PRIu64 " created, %" PRIu64
 			 " exited", in->live - in->live_at_start, window, in->created,
 			 in->exited);
