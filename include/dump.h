@@ -59,6 +59,11 @@ const char *dump_status_name(const struct dump *d, const struct dump_goroutine *
 size_t dump_group(const struct dump *d, size_t **order, size_t **group_start);
 
 struct json_object *dump_json(const struct dump *d, bool grouped);
+
+/* The largest groups (at most max) as a report's "blocked_stacks" (README
+ * "capture schema"); only those created at gopc (a runtime address) unless
+ * gopc is 0. */
+struct json_object *dump_blocked_json(const struct dump *d, uint64_t gopc, size_t max);
 void dump_text(FILE *f, const struct dump *d, bool grouped);
 
 #endif /* GOSTRAY_DUMP_H */

@@ -865,6 +865,56 @@ struct json_object *dump_json(const struct dump *d, bool grouped)
 	return doc;
 }
 
+/* A report's view of the groups (README "capture schema", blocked_stacks):
+ * no goids, the creator as the report's sites name it (link-time pc). */
+static struct json_object *blocked_group_json(const struct dump *d, const size_t *order,
+					      size_t from, size_t to)
+{
+	const struct dump_goroutine *g = &d->gs[order[from]];
+	struct json_object *grp = json_object_new_object(), *site = NULL;
+	int64_t maxmin = -1;
+	size_t i;
+	char pc[24];
+
+	for (i = from; i < to; i++)
+		if (d->gs[order[i]].wait_minutes > maxmin)
+			maxmin = d->gs[order[i]].wait_minutes;
+	if (g->have_created_by) {
+		site = json_object_new_object();
+		snprintf(pc, sizeof(pc), "0x%llx",
+			 (unsigned long long)(g->created_by.pc - d->t->bias));
+		json_object_object_add(site, "pc", json_object_new_string(pc));
+		json_object_object_add(site, "function", json_object_new_string(
+			g->created_by.function ? g->created_by.function : "?"));
+		json_object_object_add(site, "file", g->created_by.file ?
+				       json_object_new_string(g->created_by.file) : NULL);
+		json_object_object_add(site, "line", json_object_new_int(g->created_by.line));
+	}
+	json_object_object_add(grp, "count", json_object_new_uint64(to - from));
+	json_object_object_add(grp, "state", json_object_new_string(dump_status_name(d, g)));
+	json_object_object_add(grp, "wait_minutes", json_object_new_int64(maxmin));
+	json_object_object_add(grp, "site", site);
+	json_object_object_add(grp, "frames", stack_json(g));
+	return grp;
+}
+
+struct json_object *dump_blocked_json(const struct dump *d, uint64_t gopc, size_t max)
+{
+	struct json_object *list = json_object_new_array();
+	size_t *order, *start, ng = dump_group(d, &order, &start), k;
+
+	for (k = 0; k < ng && json_object_array_length(list) < max; k++) {
+		const struct dump_goroutine *g = &d->gs[order[start[k]]];
+
+		if (gopc && (!g->have_created_by || g->created_by.pc != gopc))
+			continue;
+		json_object_array_add(list, blocked_group_json(d, order, start[k], start[k + 1]));
+	}
+	free(order);
+	free(start);
+	return list;
+}
+
 /* ---- text, in the runtime's own dump format ---- */
 
 static void frame_text(FILE *f, const struct go_frame *fr)
