@@ -116,7 +116,8 @@ static void survivors_reason(const struct verdict_input *in, char *buf, size_t l
 	if (in->timed_exits)
 		format_age(life, sizeof(life), in->lifetime_p90_ns);
 	snprintf(buf, len, "+%" PRIu64 " in %s (%.2g/s), %" PRIu64 " alive past %s (%s%s)",
-		 in->live - in->live_at_start, window, per_s(in->created, in->window_ns),
+		 in->live - in->live_at_start, window,
+		 per_s(in->live - in->live_at_start, in->window_ns),
 		 in->new_aged, thr, in->timed_exits ? "usual lifetime " : "none exited",
 		 in->timed_exits ? life : "");
 }

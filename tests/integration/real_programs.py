@@ -271,6 +271,44 @@ def case_prometheus(c, args, prom, hey):
     stop_target(c, p)
 
 
+def case_prometheus_bursts(c, args, prom, hey):
+    """Bursty load on a real server (hey runs of 2 s, 100 connections, with
+    pauses) during a 15 s capture: healthy churn, so no site may be a
+    `leak` (`suspect` is allowed: idle connections look like it)."""
+    d = c.tmpdir()
+    with open(os.path.join(d, "prom.yml"), "w") as f:
+        f.write("global: {scrape_interval: 15s}\nscrape_configs: []\n")
+    port = free_ports(1)[0]
+    p = it.Proc(c, "prometheus", [prom, "--config.file=" + os.path.join(d, "prom.yml"),
+                                  "--web.listen-address=127.0.0.1:%d" % port,
+                                  "--storage.tsdb.path=" + os.path.join(d, "data")])
+    c.show.append(("prometheus", p, "err"))
+    wait_http(c, p, port, "/-/ready", 30, "prometheus")
+
+    def bursts():
+        served = 0
+        for _ in range(3):
+            served += hey_result(c, start_hey(c, hey, "http://127.0.0.1:%d/metrics" % port,
+                                              2, 100))
+            time.sleep(2)
+        return served
+
+    rep, n = capture(c, args, p.pid, 15, bursts)
+    check_report(c, rep, p.pid, "bursty capture")
+    leaks = [s for s in rep["sites"] if s.get("verdict") == "leak"]
+    for s in leaks:
+        c.check(False, "site %s is `leak` under bursty load: %s" % (site_name(s), s.get("reason")))
+    c.check(all(s.get("verdict") in ("leak", "suspect", "ok") for s in rep["sites"]),
+            "a site without a verdict")
+    c.check(rep["totals"]["created"] > 1000, "only %d goroutines created by %d scrapes"
+            % (rep["totals"]["created"], n))
+    log("    %d scrapes in 3 bursts; verdicts %s; suspects: %s" % (
+        n, rep.get("verdicts"), "; ".join("%s: %s" % (site_name(s), s.get("reason"))
+                                          for s in rep["sites"] if s.get("verdict") == "suspect")
+        or "none"))
+    stop_target(c, p)
+
+
 def quiescent_prometheus(c, args, p, port):
     """gostray's totals.live_user against runtime.NumGoroutine() at one
     moment.
@@ -738,6 +776,7 @@ def main():
     cases = []      # (case name, [program names], fn, timeout, fn args after the paths)
     for flavor, prog in (("bookworm", "prometheus"), ("trixie", "prometheus-trixie")):
         cases.append(("prometheus/" + flavor, [prog, "hey"], case_prometheus, 75, ()))
+    cases.append(("verdicts/prometheus-bursts", ["prometheus", "hey"], case_prometheus_bursts, 90, ()))
     cases.append(("etcd", ["etcd", "hey"], case_etcd, 75, ()))
     for v in ESBUILD_GO:
         cases.append(("esbuild/%s-go%s" % (v, ESBUILD_GO[v]), ["esbuild-" + v, "hey"],
