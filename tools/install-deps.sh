@@ -9,6 +9,11 @@ packages=(
 	libcapstone-dev libjson-c-dev libncurses-dev uthash-dev
 	libcmocka-dev golang-go python3 binutils
 	golang-github-google-pprof-dev protobuf-c-compiler libprotobuf-c-dev
+	# `gostray top` driven in an 80x24 pane (tests/integration/top_tmux.py)
+	tmux
+	# report.html opened in headless chromium, its screenshot read with PIL;
+	# DejaVu so that the page's text renders the same everywhere.
+	chromium python3-pil fonts-dejavu-core
 )
 
 missing=()
