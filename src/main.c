@@ -21,6 +21,7 @@
 #include "profile.h"
 #include "report.h"
 #include "target.h"
+#include "topview.h"
 #include "tracer.h"
 
 #define GOSTRAY_VERSION "0.1.0"
@@ -373,26 +374,6 @@ err_close_target:
 	return 1;
 }
 
-/* Clear the terminal through terminfo (ncurses), not hand-written escapes. */
-static void clear_terminal(bool tty)
-{
-	static int have_term = -1;
-	const char *cl;
-
-	if (!tty)
-		return;
-	if (have_term < 0) {
-		int e;
-
-		have_term = setupterm(NULL, STDOUT_FILENO, &e) == 0;	/* OK */
-	}
-	if (!have_term)
-		return;
-	cl = tigetstr("clear");
-	if (cl && cl != (char *)-1)
-		putp(cl);
-}
-
 static int terminal_columns(void)
 {
 	struct winsize ws;
@@ -402,44 +383,132 @@ static int terminal_columns(void)
 	return 80;
 }
 
-static int cmd_top(int argc, char **argv)
-{
-	struct cli_opts o = { 0 };
-	struct target t;
-	struct tracer tr;
-	uint64_t end = 0;
-	bool tty = isatty(STDOUT_FILENO);
+struct top_source {
+	const struct target *t;
+	const struct cli_opts *o;
+};
 
-	if (parse_opts(argc, argv, &o) || open_traced_target(&o, &t))
-		return 1;
-	if (!o.rows)
-		o.rows = 20;
-	if (tty)
-		o.width = terminal_columns();
-	install_stop_handlers();
-	if (start_trace(&o, &t, &tr))
-		goto err_close_target;
-	if (o.duration_s > 0)
-		end = tr.attach_ns + (uint64_t)(o.duration_s * 1e9);
+/* The live view's blocked stacks of one site (link-time pc): a dump now,
+ * only the groups whose goroutines that go statement created. */
+static struct json_object *top_blocked_stacks(void *ctx, const char *site_pc, char *err,
+					      size_t errlen)
+{
+	const struct top_source *s = ctx;
+	/* Every goroutine: a runtime site's details show its stacks too. */
+	struct dump_opts dopts = { .system = true, .runtime_frames = s->o->runtime_frames };
+	struct json_object *groups;
+	struct dump d;
+	char *end;
+	uint64_t pc = strtoull(site_pc, &end, 16);
+
+	if (!pc || *end) {
+		snprintf(err, errlen, "site pc '%s' is not an address", site_pc);
+		return NULL;
+	}
+	if (dump_take(s->t, &dopts, &d, err, errlen))
+		return NULL;
+	groups = dump_blocked_json(&d, pc + s->t->bias, 20);
+	dump_free(&d);
+	return groups;
+}
+
+/*
+ * top on a terminal: the live view (src/topview.c), a new document every
+ * second, keys read between short polls of the tracer (the ring buffer
+ * holds what arrives meanwhile).  Returns when the user quits, on a stop
+ * signal, at the deadline (0: none) or when the target exits; -1 when
+ * the terminal cannot host the view.
+ */
+static int top_live_view(const struct cli_opts *o, struct target *t, struct tracer *tr,
+			 uint64_t end)
+{
+	struct top_source ts = { .t = t, .o = o };
+	struct topview_source src = { .ctx = &ts, .blocked_stacks = top_blocked_stacks };
+	struct topview *v;
+	uint64_t next_doc = 0;
+	char err[256];
+
+	v = topview_open(&src, o->show_system, err, sizeof(err));
+	if (!v) {
+		fprintf(stderr, "gostray: no live view, printing reports instead: %s\n", err);
+		return -1;
+	}
+	for (;;) {
+		uint64_t now = monotonic_ns(), until;
+
+		if (now >= next_doc) {
+			struct json_object *doc;
+			struct report_ctx r;
+
+			tracer_refresh_waits(tr);
+			fill_report(&r, tr, o);
+			doc = report_capture_json(&r);
+			topview_draw(v, doc);
+			json_object_put(doc);
+			next_doc = now + 1000000000ull;
+		}
+		if (topview_keys(v, 50) == TOPVIEW_QUIT || stop_requested)
+			break;
+		until = monotonic_ns() + 50000000ull;
+		if (end && until > end)
+			until = end;
+		if (trace_until(tr, until) || (end && monotonic_ns() >= end))
+			break;
+	}
+	topview_close(v);
+	return 0;
+}
+
+/* top when stdout is no terminal (or --json): a text report a second. */
+static void top_lines(const struct cli_opts *o, struct tracer *tr, uint64_t end)
+{
 	for (;;) {
 		uint64_t next = monotonic_ns() + 1000000000ull;
 		bool stopped;
 
 		if (end && next > end)
 			next = end;
-		stopped = trace_until(&tr, next);
-		tracer_refresh_waits(&tr);
-		clear_terminal(tty);
-		if (!o.json)
-			print_report(&tr, &o);
-		if (!tty && !o.json)
+		stopped = trace_until(tr, next);
+		tracer_refresh_waits(tr);
+		if (!o->json) {
+			print_report(tr, o);
 			printf("\n");
+		}
 		if (stopped || (end && monotonic_ns() >= end))
 			break;
 	}
+}
+
+static int cmd_top(int argc, char **argv)
+{
+	struct cli_opts o = { 0 };
+	struct target t;
+	struct tracer tr;
+	uint64_t end = 0;
+	bool live;
+
+	if (parse_opts(argc, argv, &o) || open_traced_target(&o, &t))
+		return 1;
+	if (!o.rows)
+		o.rows = 20;
+	if (isatty(STDOUT_FILENO))
+		o.width = terminal_columns();
+	live = !o.json && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	/* Before the view opens: ncurses then leaves SIGINT to us. */
+	install_stop_handlers();
+	if (start_trace(&o, &t, &tr))
+		goto err_close_target;
+	if (o.duration_s > 0)
+		end = tr.attach_ns + (uint64_t)(o.duration_s * 1e9);
+	if (live && top_live_view(&o, &t, &tr, end))
+		live = false;
+	if (!live)
+		top_lines(&o, &tr, end);
 	say_why_stopped(&tr);
+	tracer_refresh_waits(&tr);
 	tracer_detach(&tr);
-	if (o.json)
+	/* The view is gone with its screen: what it showed last stays. */
+	if (o.json || live)
 		print_report(&tr, &o);
 	tracer_stop(&tr);
 	target_close(&t);
