@@ -5,6 +5,7 @@
  * (and a JSON {"error": ...} on stdout in JSON mode) with a non-zero exit.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -16,6 +17,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "capturedir.h"
+#include "diagnose.h"
 #include "dump.h"
 #include "privileges.h"
 #include "profile.h"
@@ -26,6 +29,8 @@
 
 #define GOSTRAY_VERSION "0.1.0"
 #define DEFAULT_RINGBUF_BYTES (16u << 20)
+/* capture --fail-on-leak found one (1 is for errors). */
+#define EXIT_LEAK 3
 
 static volatile sig_atomic_t stop_requested;
 
@@ -58,6 +63,8 @@ struct cli_opts {
 	int width;		/* of the terminal, 0 when not one */
 	bool by_stack;		/* rows per (site, creation stack) */
 	int stack_depth;	/* creation stack frames, 0: none */
+	const char *out_dir;	/* capture -o: the incident folder */
+	bool fail_on_leak;	/* capture: exit EXIT_LEAK when a site is a leak */
 	const char *target;
 };
 
@@ -129,12 +136,18 @@ static const char usage_text[] =
 "                       per go statement and call path that reached it\n"
 "      --stack-depth N  frames of each creation's call path to record (default\n"
 "                       32, at most 64; 0: none, every stack unknown)\n"
+"  -o, --output DIR     capture: write DIR/report.json, DIR/goroutines.pb.gz\n"
+"                       and DIR/report.html (one self-contained page)\n"
+"      --fail-on-leak   capture: exit with status 3 when a site's verdict is\n"
+"                       leak (CI pipelines, canaries)\n"
 "  -h, --help           this text\n"
 "  -V, --version        print the version\n"
 "\n"
 "Examples:\n"
 "  sudo gostray top 4242                   # watch which go statements leak\n"
+"  sudo gostray capture 4242 -d 30s -o incident/   # report.html, .json, .pb.gz\n"
 "  sudo gostray capture 4242 -d 30s --json > incident.json\n"
+"  sudo gostray capture 4242 -d 15s --fail-on-leak   # canary: status 3 on a leak\n"
 "  sudo gostray top 4242 --by stack        # which callers reach the leaking line\n"
 "  sudo gostray dump 4242 --group          # where are they all blocked?\n"
 "  sudo gostray dump 4242 --json > goroutines.json\n"
@@ -164,6 +177,8 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 		{ "runtime-frames", no_argument, NULL, 'R' },
 		{ "pprof", required_argument, NULL, 'p' },
 		{ "pprof-by", required_argument, NULL, 'v' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "fail-on-leak", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -173,7 +188,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 	o->park = true;
 	o->stack_depth = TRACER_DEFAULT_STACK_DEPTH;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:jn:agh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:jn:agho:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			o->duration_s = parse_duration(optarg);
@@ -207,6 +222,8 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 		case 'g': o->group = true; break;
 		case 'R': o->runtime_frames = true; break;
 		case 'p': o->pprof_path = optarg; break;
+		case 'o': o->out_dir = optarg; break;
+		case 'F': o->fail_on_leak = true; break;
 		case 'v':
 			o->pprof_view = profile_view_parse(optarg);
 			if (o->pprof_view < 0)
@@ -344,27 +361,129 @@ static int write_capture_profile(const struct cli_opts *o, struct target *t,
 	return ret ? fail(NULL, err) : 0;
 }
 
+/* One line on stderr: how far the capture is and what it sees so far.
+ * On a terminal the line is rewritten in place ('\r'). */
+static void show_progress(const struct tracer *tr, const struct cli_opts *o, bool tty)
+{
+	struct report_ctx r;
+	struct collector_totals t;
+	struct diagnosis *d;
+	size_t i, n, leak = 0, suspect = 0;
+	char total[24] = "";
+
+	fill_report(&r, tr, o);
+	collector_totals(tr->coll, &t);
+	d = report_diagnose(&r, &n);
+	for (i = 0; i < n; i++) {
+		leak += d[i].verdict.kind == VERDICT_LEAK;
+		suspect += d[i].verdict.kind == VERDICT_SUSPECT;
+	}
+	free(d);
+	if (o->duration_s > 0)
+		snprintf(total, sizeof(total), "/%.0fs", o->duration_s);
+	fprintf(stderr, "%sgostray: %3.0fs%s live %" PRIu64 " +%" PRIu64 " -%" PRIu64
+		" lost %" PRIu64 ", sites: %zu leak, %zu suspect %s", tty ? "\r" : "",
+		(r.now_ns - tr->attach_ns) / 1e9, total, t.live, t.created, t.exited,
+		r.stats[GS_STAT_LOST], leak, suspect, tty ? "" : "\n");
+	fflush(stderr);
+}
+
+/* Trace until the deadline (0: none) or a stop, with progress on stderr
+ * every second on a terminal, every 5 s otherwise. */
+static void capture_with_progress(struct tracer *tr, const struct cli_opts *o,
+				  uint64_t deadline)
+{
+	bool tty = isatty(STDERR_FILENO);
+	uint64_t every = (tty ? 1 : 5) * 1000000000ull, next = tr->attach_ns + every;
+
+	for (;;) {
+		uint64_t until = deadline && deadline < next ? deadline : next;
+
+		if (trace_until(tr, until) || (deadline && monotonic_ns() >= deadline))
+			break;
+		show_progress(tr, o, tty);
+		next += every;
+	}
+	if (tty)
+		fputc('\n', stderr);
+}
+
+/* capture -o DIR: the end dump (blocked stacks, while the target still
+ * runs), then report.json, goroutines.pb.gz and report.html. */
+static int write_capture_dir(const struct cli_opts *o, struct target *t,
+			     const struct tracer *tr, struct json_object *doc)
+{
+	struct dump_opts dopts = { .runtime_frames = o->runtime_frames };
+	struct dump d;
+	bool have_dump = false;
+	char err[512];
+	int ret;
+
+	if (!tr->target_exited) {
+		if (dump_take(t, &dopts, &d, err, sizeof(err)))
+			fprintf(stderr, "gostray: no blocked stacks in the report: %s\n", err);
+		else
+			have_dump = true;
+	}
+	ret = capturedir_write(o->out_dir, doc, have_dump ? &d : NULL, tr, err, sizeof(err));
+	if (have_dump)
+		dump_free(&d);
+	if (ret)
+		return fail(NULL, err);
+	fprintf(stderr, "gostray: wrote %s/report.html, report.json and goroutines.pb.gz\n",
+		o->out_dir);
+	return 0;
+}
+
 static int cmd_capture(int argc, char **argv)
 {
 	struct cli_opts o = { 0 };
+	struct json_object *doc;
+	struct report_ctx r;
 	struct target t;
 	struct tracer tr;
 	uint64_t deadline = 0;
-	int ret;
+	char err[512];
+	int ret = 0;
 
-	if (parse_opts(argc, argv, &o) || open_traced_target(&o, &t))
+	if (parse_opts(argc, argv, &o))
+		return 1;
+	if (o.out_dir && capturedir_prepare(o.out_dir, err, sizeof(err)))
+		return fail(&o, err);
+	if (open_traced_target(&o, &t))
 		return 1;
 	install_stop_handlers();
 	if (start_trace(&o, &t, &tr))
 		goto err_close_target;
 	if (o.duration_s > 0)
 		deadline = tr.attach_ns + (uint64_t)(o.duration_s * 1e9);
-	trace_until(&tr, deadline);
+	capture_with_progress(&tr, &o, deadline);
 	say_why_stopped(&tr);
 	tracer_refresh_waits(&tr);	/* final wait reasons, if still alive */
 	tracer_detach(&tr);
-	print_report(&tr, &o);
-	ret = o.pprof_path ? write_capture_profile(&o, &t, &tr) : 0;
+
+	fill_report(&r, &tr, &o);
+	doc = report_capture_json(&r);
+	if (o.json)
+		printf("%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY));
+	else
+		report_capture_text(stdout, &r);
+	fflush(stdout);
+	if (o.out_dir)
+		ret = write_capture_dir(&o, &t, &tr, doc);
+	if (!ret && o.pprof_path)
+		ret = write_capture_profile(&o, &t, &tr);
+	if (!ret && o.fail_on_leak) {
+		struct json_object *v, *leaks;
+
+		if (json_object_object_get_ex(doc, "verdicts", &v) &&
+		    json_object_object_get_ex(v, "leak", &leaks) && json_object_get_int64(leaks) > 0) {
+			fprintf(stderr, "gostray: %" PRId64 " leaking site(s): exit status %d "
+				"(--fail-on-leak)\n", json_object_get_int64(leaks), EXIT_LEAK);
+			ret = EXIT_LEAK;
+		}
+	}
+	json_object_put(doc);
 	tracer_stop(&tr);
 	target_close(&t);
 	return ret;

@@ -20,8 +20,11 @@ svc=$!
 trap 'kill $svc 2>/dev/null; wait $svc 2>/dev/null || true' EXIT
 sleep 3
 echo "== leakyservice (PID $svc) has been serving for 3s; tracing it for ${seconds}s" >&2
-./gostray capture "$svc" -d "$seconds"
+./gostray capture "$svc" -d "$seconds" -o "$out/demo-incident"
 echo >&2
 echo "== The top rows are go statements whose goroutines pile up: LIVE keeps the ones still alive," >&2
 echo "   OLDEST how long the oldest has waited ('+': born before gostray attached), WAITING ON what" >&2
-echo "   they are blocked on.  demo/leakyservice/main.go marks the leaking lines with '// site:'." >&2
+echo "   they are blocked on; VERDICT and the lines below the table say which ones leak and why." >&2
+echo "   demo/leakyservice/main.go marks the leaking lines with '// site:'." >&2
+echo "== The incident folder: $out/demo-incident/report.html (open it in a browser), report.json," >&2
+echo "   goroutines.pb.gz (go tool pprof -top $out/demo-incident/goroutines.pb.gz)" >&2

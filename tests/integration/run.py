@@ -631,6 +631,109 @@ def case_zoo(c, args, v, bin_path, src_dir, extra=(), during=False):
         c.notes.append("truth: " + json.dumps(truth, sort_keys=True))
 
 
+VERDICT_SECONDS = 15
+
+
+def check_verdicts(c, report, truth, marks):
+    """Every zoo leak site `leak`, every healthy control `ok`, no other site
+    (the runtime's, net/http's) `leak`; each verdict with its reason."""
+    leak_at = set()
+    for name, t in truth["sites"].items():
+        fname, line = marks[name]
+        found = sites_at(report, fname, line)
+        if not c.check(len(found) == 1, "%s (%s:%d): %d sites in the report, want 1"
+                       % (name, fname, line, len(found))):
+            continue
+        s = found[0]
+        want = "leak" if t["kind"] == "leak" else "ok"
+        c.check(s.get("verdict") == want and s.get("reason"),
+                "%s (%s:%d, %s): verdict %r (%s), want %s"
+                % (name, fname, line, t["kind"], s.get("verdict"), s.get("reason"), want))
+        if want == "leak":
+            leak_at.add((fname, line))
+    for s in report["sites"]:
+        key = (os.path.basename(s.get("file") or ""), s.get("line"))
+        if s.get("verdict") == "leak" and key not in leak_at:
+            c.check(False, "%s (%s:%s%s) is `leak`: %s" % (s.get("function"), key[0], key[1],
+                    ", a runtime site" if s.get("system") else "", s.get("reason")))
+        if s.get("system"):
+            c.check(s.get("verdict") == "ok", "runtime site %s is %r, want ok"
+                    % (s.get("function"), s.get("verdict")))
+        series = s.get("series") or {}
+        n = len(series.get("t_s") or [])
+        c.check(n >= VERDICT_SECONDS and all(len(series.get(k) or []) == n
+                                            for k in ("live", "created", "exited")),
+                "site %s: series of %d points (want >= %d, all the same length)"
+                % (s.get("function"), n, VERDICT_SECONDS))
+        if n:
+            c.check(series["live"][-1] == s["live"] and series["created"][-1] == s["created"],
+                    "site %s: the series ends at live %s created %s, the counts say %s %s"
+                    % (s.get("function"), series["live"][-1], series["created"][-1],
+                       s["live"], s["created"]))
+    counts = report.get("verdicts") or {}
+    c.check(counts.get("leak") == len(leak_at),
+            "verdicts.leak %r, want %d" % (counts.get("leak"), len(leak_at)))
+    return leak_at
+
+
+def case_verdicts(c, args, v, bin_path, html=False):
+    """`capture -d 15s -o DIR --fail-on-leak` over the zoo's phase 2: the
+    verdicts, the exit status, the folder's three files and, with html,
+    report.html rendered by headless Chromium."""
+    marks = find_markers(ZOO_DIR)
+    out = os.path.join(c.tmpdir(), "incident")
+    holder = {}
+
+    def on_ready(z):
+        g = Proc(c, "gostray", [args.gostray, "capture", str(z.pid), "-d", str(VERDICT_SECONDS),
+                                "-o", out, "--fail-on-leak", "--json"])
+        c.show.append(("gostray", g, "err"))
+        g.wait_line("err", lambda l: l.startswith("gostray: attached"), c.left(60), "attach line")
+        holder["g"] = g
+        time.sleep(1)
+
+    z, pid, truth, _ = zoo_protocol(c, [bin_path], on_ready)
+    g = holder["g"]
+    rc = g.wait(c.left(VERDICT_SECONDS + 60), "end of the capture")
+    c.check(rc == 3, "gostray capture --fail-on-leak exited with status %s, want 3" % rc)
+    report = json_stdout(c, g)
+    z.signal(signal.SIGTERM)
+    c.check(z.wait(c.left(15)) == 0, "zoo did not exit 0 after SIGTERM")
+    check_report_common(c, report, pid, v)
+    for name in ("report.json", "report.html", "goroutines.pb.gz"):
+        path = os.path.join(out, name)
+        if c.check(os.path.isfile(path), "%s was not written" % path):
+            mode = os.stat(path).st_mode & 0o777
+            c.check(mode == 0o644, "%s has mode %o, want 644" % (path, mode))
+    try:
+        with open(os.path.join(out, "report.json")) as f:
+            saved = json.load(f)
+    except (OSError, ValueError) as e:
+        raise CaseFail("report.json: %s" % e)
+    c.check(saved.get("sites") == report.get("sites"),
+            "report.json's sites differ from the ones printed on stdout")
+    blocked = saved.get("blocked_stacks") or []
+    c.check(blocked and all(b.get("count") and b.get("frames") for b in blocked),
+            "report.json has no blocked_stacks (or one without count/frames)")
+    t = report.get("totals") or {}
+    c.check(report.get("goroutines_at_end") == t.get("live") and
+            report.get("goroutines_at_start") == t.get("live_at_start"),
+            "goroutines_at_start/end %r/%r, the totals say %r/%r"
+            % (report.get("goroutines_at_start"), report.get("goroutines_at_end"),
+               t.get("live_at_start"), t.get("live")))
+    leak_at = check_verdicts(c, report, truth, marks)
+    if html and not c.errors:
+        import html_check
+        ok_at = [(os.path.basename(s["file"]), s["line"]) for s in report["sites"]
+                 if s.get("verdict") == "ok" and not s.get("system") and s["live"]]
+        shot = os.path.join(c.tmpdir(), "report.png")
+        for msg in html_check.check_report_html(os.path.join(out, "report.html"),
+                                                sorted(leak_at), ok_at, shot):
+            c.check(False, "report.html: " + msg)
+    if c.errors:
+        c.notes.append("truth: " + json.dumps(truth, sort_keys=True))
+
+
 def parse_dump(path):
     """pprof debug=2 dump -> (goroutine count, {(file basename, line): n},
     {creator function: n})."""
@@ -865,9 +968,10 @@ def case_demo(c, args, v, bin_path):
                           "leakyservice: listening")
     time.sleep(1)
     g = start_gostray(c, args, svc.pid)
-    time.sleep(3)
+    time.sleep(7)   # survivors older than the 5 s verdict threshold
     report = stop_gostray(c, g)
     check_report_common(c, report, svc.pid, v)
+    leak_at = set()
     for name in DEMO_LEAK_SITES:
         if not c.check(name in marks, "demo has no marker site:%s" % name):
             continue
@@ -876,6 +980,14 @@ def case_demo(c, args, v, bin_path):
             m = merged(found)
             c.check(m["live"] > 0 and m["created"] > 0 and m["live_at_start"] > 0,
                     "demo leak site %s: %s; want all > 0" % (name, describe(m)))
+            c.check(all(s.get("verdict") == "leak" for s in found),
+                    "demo leak site %s: verdict %s, want leak"
+                    % (name, [(s.get("verdict"), s.get("reason")) for s in found]))
+            leak_at.add(marks[name])
+    for s in report["sites"]:
+        if (os.path.basename(s["file"]), s["line"]) not in leak_at:
+            c.check(s.get("verdict") != "leak", "demo site %s (%s:%s) is `leak`: %s"
+                    % (s["function"], os.path.basename(s["file"]), s["line"], s.get("reason")))
 
 
 def case_info(c, args, v, bin_path):
@@ -1070,6 +1182,9 @@ def main():
                         binary(args, v, "zoo", x), ZOO_DIR, (), True)
             runner.case("zoo-by-stack/go%s/%s%s" % (v, x, suffix), case_zoo, 180, args, v,
                         binary(args, v, "zoo", x), ZOO_DIR, ["--by", "stack"])
+        # Verdicts on one shape per version; the page rendered once.
+        runner.case("verdicts/go%s/zoo.%s" % (v, zoo_variants[0]), case_verdicts, 120, args, v,
+                    binary(args, v, "zoo", zoo_variants[0]), v == versions[-1])
         for i, x in enumerate(zoo_variants):
             runner.case("dump/go%s/zoo.%s" % (v, x), case_dump, 120, args, v,
                         binary(args, v, "zoo", x), i == 0)
