@@ -128,8 +128,9 @@ def drive_top(gostray, pid, first_site, timeout=30.0, require_verdict=True, scre
         if "q quit" not in screen.splitlines()[-1]:
             failures.append("no key help on the last line")
 
-        # 2. The details of the selected (first) row.
-        tmux.keys("Enter")
+        # 2. The details of the first row: the selection stays on the site
+        # it was on when rows move, so go to the first row (g) first.
+        tmux.keys("g", "Enter")
         screen, last = wait_for(tmux, lambda s: "CREATION STACK" in s and
                                 "reading every goroutine" not in s, 15)
         if screen is None:
