@@ -62,7 +62,14 @@ class Tmux:
         return self.run("display-message", "-p", "-t", self.session, fmt).stdout.strip()
 
     def close(self):
+        # tmux leaves a private server's socket file behind: remove it too.
+        path = self.run("display-message", "-p", "#{socket_path}", check=False).stdout.strip()
         self.run("kill-server", check=False)
+        if path.startswith("/") and os.path.basename(path) == self.socket:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
 
 
 def wait_for(tmux, pred, timeout):
