@@ -450,21 +450,27 @@ void report_capture_text(FILE *f, const struct report_ctx *r)
 	const struct site_stack **sts = NULL;
 	struct diagnosis *diag;
 	uint64_t verdicts[VERDICT_LEAK + 1] = { 0 };
-	size_t i, n, nd;
+	size_t i, n, nd, runtime_sites = 0;
 	int rows = 0;
 
 	collector_totals(tr->coll, &t);
 	diag = report_diagnose(r, &nd);
-	for (i = 0; i < nd; i++)
+	for (i = 0; i < nd; i++) {
 		if (!diag[i].site->info.system || r->show_system)
 			verdicts[diag[i].verdict.kind]++;
+		else
+			runtime_sites++;
+	}
 	fprintf(f, "%s[%d] %s %.1fs: live %" PRIu64 " (user %" PRIu64 "), +%" PRIu64
 		" -%" PRIu64 ", lost %" PRIu64 "%s\n", base_name(tr->t->exe_name),
 		tr->t->pid, gobin_go_version(tr->t->gb), duration_s(r), t.live,
 		t.live_user, t.created, t.exited, r->stats[GS_STAT_LOST],
 		tr->target_exited ? " [target exited]" : "");
-	fprintf(f, "verdicts: %" PRIu64 " leak, %" PRIu64 " suspect, %" PRIu64 " ok\n",
+	fprintf(f, "verdicts: %" PRIu64 " leak, %" PRIu64 " suspect, %" PRIu64 " ok",
 		verdicts[VERDICT_LEAK], verdicts[VERDICT_SUSPECT], verdicts[VERDICT_OK]);
+	if (runtime_sites)
+		fprintf(f, " (+%zu runtime sites, ok, --all lists them)", runtime_sites);
+	fputc('\n', f);
 	fprintf(f, "%-7s %6s %7s %7s %6s %-13s %s\n", "VERDICT", "LIVE", "CREATED", "EXITED",
 		"OLDEST", "WAITING ON", r->by_stack ? "GO STATEMENT <- CALLERS" : "GO STATEMENT");
 	if (r->by_stack)
