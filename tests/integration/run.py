@@ -734,6 +734,26 @@ def case_verdicts(c, args, v, bin_path, html=False):
         c.notes.append("truth: " + json.dumps(truth, sort_keys=True))
 
 
+def case_top(c, args, v, bin_path):
+    """`gostray top` on the zoo at READY, in an 80x24 tmux pane: the
+    leaking site with the most goroutines is the first row (select {}:
+    leak from the first snapshot), Enter shows its creation and blocked
+    stacks, q gives the terminal back with the final report."""
+    import top_tmux
+    marks = find_markers(ZOO_DIR)
+    z, _ = start_target(c, "zoo", [bin_path], "READY ")
+    fname, line = marks["select-forever"]
+    screens = {}
+    for msg in top_tmux.drive_top(os.path.abspath(args.gostray), z.pid, "%s:%d" % (fname, line),
+                                  c.left(60), True, screens):
+        c.check(False, "top: " + msg)
+    if c.errors:
+        for k, text in screens.items():
+            c.notes.append("%s screen:\n%s" % (k, text))
+    z.signal(signal.SIGTERM)
+    c.check(z.wait(c.left(15)) == 0, "zoo did not exit 0 after SIGTERM")
+
+
 def parse_dump(path):
     """pprof debug=2 dump -> (goroutine count, {(file basename, line): n},
     {creator function: n})."""
@@ -1185,6 +1205,9 @@ def main():
         # Verdicts on one shape per version; the page rendered once.
         runner.case("verdicts/go%s/zoo.%s" % (v, zoo_variants[0]), case_verdicts, 120, args, v,
                     binary(args, v, "zoo", zoo_variants[0]), v == versions[-1])
+        if v == versions[-1]:
+            runner.case("top/go%s/zoo.%s" % (v, zoo_variants[0]), case_top, 120, args, v,
+                        binary(args, v, "zoo", zoo_variants[0]))
         for i, x in enumerate(zoo_variants):
             runner.case("dump/go%s/zoo.%s" % (v, x), case_dump, 120, args, v,
                         binary(args, v, "zoo", x), i == 0)
