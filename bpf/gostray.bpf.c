@@ -26,6 +26,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by userspace before load. */
 const volatile __u32 filter_tgid = 0;	/* 0: every process that maps the binary */
+/* Node mode: only the processes userspace put in tracked_tgids (the probes
+ * live on the file; a process is tracked once its baseline is read). */
+const volatile bool filter_by_map = false;
 const volatile struct gs_bpf_offsets off = {};
 /* Wake the collector only once this much is queued: a wakeup per record
  * (the ring buffer's default when the reader keeps up) costs the target
@@ -87,6 +90,13 @@ struct {
 } creation_stacks SEC(".maps");
 
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);	/* resized by userspace before load */
+	__type(key, __u32);
+	__type(value, __u8);
+} tracked_tgids SEC(".maps");
+
 static __always_inline void stat_inc(__u32 which)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &which);
@@ -98,6 +108,8 @@ static __always_inline void stat_inc(__u32 which)
 static __always_inline bool wanted(__u32 *tgid)
 {
 	*tgid = bpf_get_current_pid_tgid() >> 32;
+	if (filter_by_map)
+		return bpf_map_lookup_elem(&tracked_tgids, tgid) != NULL;
 	return filter_tgid == 0 || *tgid == filter_tgid;
 }
 

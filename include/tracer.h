@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * One live trace of one process: BPF object, uprobes, ring buffer, the
- * baseline snapshot and the collector, in the order libbpf-bootstrap
- * taught: open -> set rodata -> load -> attach -> poll -> destroy.
+ * One live trace of one process (`top`, `capture`): a probeset planted in
+ * that process only, its proctrace (memory, baseline, collector) and the
+ * ring buffer between them.
  */
 #ifndef GOSTRAY_TRACER_H
 #define GOSTRAY_TRACER_H
@@ -12,7 +12,9 @@
 #include <stdint.h>
 #include "collector.h"
 #include "gostray_events.h"
+#include "probeset.h"
 #include "procmem.h"
+#include "proctrace.h"
 #include "snapshot.h"
 #include "target.h"
 
@@ -28,20 +30,17 @@ struct tracer_opts {
 
 struct tracer {
 	struct target *t;
-	struct gostray_bpf *skel;
+	struct probeset ps;	/* the probes, for this process only */
+	struct proctrace proc;	/* its memory, collector, baseline */
 	struct ring_buffer *rb;
-	struct procmem mem;
-	struct collector *coll;
-	int pidfd;
-	struct bpf_link *links[PROBES_MAX];	/* one per probe point */
-	int nlinks;
+	struct collector *coll;	/* proc.coll */
 	uint64_t attach_begin_ns;	/* first probe being attached */
 	uint64_t attach_ns;	/* probes live (CLOCK_MONOTONIC) */
 	uint64_t baseline_ns;	/* baseline merged */
 	size_t baseline_live;	/* goroutines in the baseline snapshot */
 	bool target_exited;
 	uint64_t exited_ns;
-	int stack_depth;	/* as in tracer_opts */
+	int stack_depth;	/* as in tracer_opts, bounded */
 };
 
 /* Attach, read the baseline, reconcile.  On failure nothing stays attached

@@ -273,7 +273,7 @@ static int start_trace(struct cli_opts *o, struct target *t, struct tracer *tr)
 		return fail(o, err);
 	fprintf(stderr, "gostray: attached to PID %d (%s, %s): %d probes in %.0f ms, "
 		"%zu goroutines alive at attach, baseline read in %.1f ms\n",
-		t->pid, t->exe_name, gobin_go_version(t->gb), tr->nlinks,
+		t->pid, t->exe_name, gobin_go_version(t->gb), tr->ps.nlinks,
 		(tr->attach_ns - tr->attach_begin_ns) / 1e6,
 		tr->baseline_live, (tr->baseline_ns - tr->attach_ns) / 1e6);
 	return 0;
