@@ -28,6 +28,7 @@ struct target {
 	struct gobin_var allglen, allgptr;
 	uint64_t bias;			/* runtime addr = link-time addr + bias */
 	bool supported;			/* every step above succeeded */
+	bool gb_borrowed;		/* gb belongs to another target (node mode) */
 	char unsupported[512];		/* else: why (same as target_open's err) */
 };
 
@@ -39,6 +40,14 @@ struct target {
  */
 int target_open(struct target *t, const char *pid_or_path, char *err, size_t errlen);
 void target_close(struct target *t);
+
+/*
+ * Node mode: another process running the binary bin was analysed for
+ * (same file): share bin's analysis (bin must outlive t), with pid's own
+ * exe path and load bias.  err gets one line.
+ */
+int target_for_process(struct target *t, const struct target *bin, pid_t pid,
+		       char *err, size_t errlen);
 
 /* Runtime address of a link-time address. */
 static inline uint64_t target_addr(const struct target *t, uint64_t link_addr)

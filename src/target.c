@@ -171,10 +171,26 @@ err_close:
 	return ret;
 }
 
+int target_for_process(struct target *t, const struct target *bin, pid_t pid,
+		       char *err, size_t errlen)
+{
+	char arg[24];
+	int ret;
+
+	*t = *bin;
+	t->gb_borrowed = true;
+	snprintf(arg, sizeof(arg), "%d", (int)pid);
+	ret = resolve_process(t, arg, err, errlen);
+	if (!ret)
+		ret = compute_bias(t, err, errlen);
+	return ret;
+}
+
 /* Safe on a target whose target_open() failed. */
 void target_close(struct target *t)
 {
-	gobin_close(t->gb);
+	if (!t->gb_borrowed)
+		gobin_close(t->gb);
 	t->gb = NULL;
 }
 
