@@ -30,6 +30,11 @@ struct node_opts {
 	size_t ringbuf_bytes;	/* per binary, power of two */
 	size_t max_processes;	/* traced at once; more are counted, not traced */
 	double scan_interval_s;
+	/* Budget: over max_cpu_pct of one core (measured over 10 s), the
+	 * park probes go (wait reasons then come from snapshots only); over
+	 * max_rss_bytes, no new process is attached.  0: no cap. */
+	double max_cpu_pct;
+	uint64_t max_rss_bytes;
 	void (*log)(const char *line);	/* one line per process attached/forgotten */
 };
 
@@ -55,6 +60,9 @@ struct node_health {
 	uint64_t forgotten_total;	/* processes that exited and were forgotten */
 	uint64_t refused_total;	/* Go processes that could not be traced */
 	uint64_t over_limit_total;	/* not traced: max_processes reached */
+	uint64_t over_memory_total;	/* not traced: the memory cap reached */
+	uint64_t park_probes_dropped;	/* binaries whose park probes the CPU cap took */
+	bool cpu_capped;	/* the CPU cap is in force */
 	uint64_t lost_events;	/* sum over the binaries' ring buffers, ever */
 	uint64_t create_hits, park_hits, exit_hits;
 	uint64_t scans;
@@ -79,6 +87,9 @@ void node_health(const struct node *n, struct node_health *h);
 /* The container id (64 hex digits) and Kubernetes pod uid a
  * /proc/PID/cgroup text names, "" when none. */
 void node_cgroup_ids(const char *cgroup, char *cid, size_t cidlen, char *pod, size_t podlen);
+
+/* gostray's resident memory now (/proc/self/statm). */
+uint64_t node_rss_bytes(void);
 
 /* Detach everything; nothing stays in any process. */
 void node_close(struct node *n);

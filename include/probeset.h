@@ -35,6 +35,7 @@ struct probeset_opts {
 struct probeset {
 	struct gostray_bpf *skel;
 	struct bpf_link *links[PROBES_MAX];	/* in attach order */
+	enum probe_kind kinds[PROBES_MAX];	/* what each link probes */
 	int nlinks;
 	int stack_depth;	/* as asked, bounded */
 	uint64_t attach_begin_ns;	/* first probe being attached */
@@ -62,6 +63,10 @@ int probeset_read_stack(void *ctx, uint32_t id, uint64_t *pcs, int max);
 
 /* Sum of the BPF per-CPU counters. */
 void probeset_stats(const struct probeset *ps, uint64_t stats[GS_STAT_MAX]);
+
+/* Remove the probes of one kind (node mode's CPU cap: the park probe);
+ * how many were removed. */
+int probeset_detach_kind(struct probeset *ps, enum probe_kind kind);
 
 /* Remove every probe, creation first.  Idempotent. */
 void probeset_detach(struct probeset *ps);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <uthash.h>
@@ -60,7 +61,14 @@ struct node {
 	uint64_t next_scan_ns;
 	struct node_health h;
 	uint64_t closed_stats[GS_STAT_MAX];	/* of binaries since closed */
+	/* the budget (node_opts), checked every BUDGET_WINDOW_NS */
+	uint64_t budget_next_ns;
+	double budget_cpu_s;	/* CPU time at the start of the window */
+	bool no_park;		/* the CPU cap took the park probes */
+	bool over_memory;
 };
+
+#define BUDGET_WINDOW_NS (10ull * 1000000000ull)
 
 static void say(const struct node *n, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -251,7 +259,7 @@ static void binary_close(struct node *n, struct node_binary *b)
 static struct node_binary *binary_get(struct node *n, pid_t pid, const struct bin_key *key)
 {
 	struct probeset_opts po = {
-		.park = n->o.park,
+		.park = n->o.park && !n->no_park,
 		.ringbuf_bytes = n->o.ringbuf_bytes,
 		.stack_depth = n->o.stack_depth,
 		.pid = 0,
@@ -349,8 +357,11 @@ static void process_attach(struct node *n, pid_t pid, uint64_t start_ticks,
 	struct node_entry *e;
 	char err[512];
 
-	if (HASH_COUNT(n->procs) >= n->o.max_processes) {
-		n->h.over_limit_total++;
+	if (HASH_COUNT(n->procs) >= n->o.max_processes || n->over_memory) {
+		if (n->over_memory)
+			n->h.over_memory_total++;
+		else
+			n->h.over_limit_total++;
 		skip(n, pid, start_ticks);
 		return;
 	}
@@ -483,6 +494,58 @@ static void scan_proc(struct node *n)
 	n->h.scans++;
 }
 
+/* ---- the budget ---- */
+
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+uint64_t node_rss_bytes(void)
+{
+	long pages = 0, page = sysconf(_SC_PAGESIZE);
+	FILE *f = fopen("/proc/self/statm", "re");
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%*d %ld", &pages) != 1)
+		pages = 0;
+	fclose(f);
+	return (uint64_t)pages * (uint64_t)(page > 0 ? page : 4096);
+}
+
+/*
+ * Once per window: over the CPU cap, the park probes go from every binary
+ * (a park is the most frequent event by far; creations and exits keep the
+ * counts exact), for good.  Over the memory cap, new processes wait until
+ * memory is back under it.  Both show in node_health().
+ */
+static void check_budget(struct node *n, uint64_t now)
+{
+	double cpu = cpu_seconds(), used;
+	struct node_binary *b, *tmp;
+
+	if (now < n->budget_next_ns)
+		return;
+	used = (cpu - n->budget_cpu_s) * 1e9 / (double)(BUDGET_WINDOW_NS) * 100;
+	if (n->budget_next_ns && n->o.max_cpu_pct > 0 && used > n->o.max_cpu_pct &&
+	    !n->no_park) {
+		n->no_park = true;
+		HASH_ITER(hh, n->bins, b, tmp)
+			if (b->traceable && probeset_detach_kind(&b->ps, PROBE_PARK))
+				n->h.park_probes_dropped++;
+		say(n, "used %.1f%% of a core (cap %.1f%%): park probes off", used,
+		    n->o.max_cpu_pct);
+	}
+	n->over_memory = n->o.max_rss_bytes && node_rss_bytes() > n->o.max_rss_bytes;
+	n->budget_cpu_s = cpu;
+	n->budget_next_ns = now + BUDGET_WINDOW_NS;
+}
+
 /* ---- the loop ---- */
 
 int node_open(struct node **out, const struct node_opts *o, char *err, size_t errlen)
@@ -532,6 +595,7 @@ int node_poll(struct node *n, int timeout_ms)
 		}
 		collector_sample(e->p.pt.coll, now, false);
 	}
+	check_budget(n, now);
 	if (now >= n->next_scan_ns) {
 		scan_proc(n);
 		n->next_scan_ns = monotonic_ns() + (uint64_t)(n->o.scan_interval_s * 1e9);
@@ -562,6 +626,7 @@ void node_health(const struct node *n, struct node_health *h)
 	uint64_t s[GS_STAT_MAX];
 
 	*h = n->h;
+	h->cpu_capped = n->no_park;
 	h->processes = HASH_COUNT(n->procs);
 	h->binaries = 0;
 	memcpy(s, n->closed_stats, sizeof(s));

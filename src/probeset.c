@@ -135,6 +135,7 @@ static int attach_point(struct probeset *ps, const struct target *t, pid_t pid,
 			 (unsigned long)p->file_offset, strerror(e));
 		return -e;
 	}
+	ps->kinds[ps->nlinks] = p->kind;
 	ps->links[ps->nlinks++] = link;
 	return 0;
 }
@@ -216,6 +217,23 @@ void probeset_stats(const struct probeset *ps, uint64_t stats[GS_STAT_MAX])
 		for (i = 0; i < ncpu; i++)
 			stats[k] += vals[i];
 	}
+}
+
+int probeset_detach_kind(struct probeset *ps, enum probe_kind kind)
+{
+	int i, kept = 0, removed = 0;
+
+	for (i = 0; i < ps->nlinks; i++) {
+		if (ps->kinds[i] == kind) {
+			bpf_link__destroy(ps->links[i]);
+			removed++;
+			continue;
+		}
+		ps->links[kept] = ps->links[i];
+		ps->kinds[kept++] = ps->kinds[i];
+	}
+	ps->nlinks = kept;
+	return removed;
 }
 
 void probeset_detach(struct probeset *ps)
