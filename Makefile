@@ -17,7 +17,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS := libbpf libelf libdw capstone json-c zlib ncursesw libprotobuf-c
+PKGS := libbpf libelf libdw capstone json-c zlib ncursesw libprotobuf-c libmicrohttpd
 # Lazy (=): evaluated after tools/install-deps.sh ran on a fresh machine.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
