@@ -1,0 +1,987 @@
+#!/usr/bin/env python3
+"""Integration test of `gostray node` (issue 6): every Go process of the
+host, its creation sites as Prometheus metrics, checked against the leak
+zoo's own truth.
+
+    python3 tests/integration/node.py --gostray ./gostray --go-bins build/go \
+        --versions "1.19 1.27"
+    python3 tests/integration/node.py --selftest ...   # the harness alone
+
+tests/integration/run.py calls run_node_cases(runner, args, versions) with
+its Runner and arguments (args.gostray, args.go_bins, args.keep); each case
+prints `PASS name` or `FAIL name: reason` like run.py's own.
+
+Every zoo runs from a private copy of its binary named gsX<token>-...
+(a copy is a file of its own, hence a binary of its own for the uprobes),
+and each gostray node is started with --include-exe gsX<token>: the other
+Go processes of the host (other tests run zoos too) are then not watched,
+so that gostray_attached_processes and gostray_attached_binaries can be
+asserted exactly.
+
+Cases:
+  node/scenario   4 zoos started before node (two Go versions, two
+                  processes of one binary), plus one excluded by
+                  --exclude-exe and one outside --include-exe; node; then
+                  one more zoo and one in its own mount + PID namespace
+                  (unshare, a container stand-in; its series carry the
+                  host pid).  Phase 2 (more leaks, churn) runs while node
+                  watches.  Every marked site's live, created and exited
+                  against the zoo's truth, the user goroutines against
+                  runtime.NumGoroutine(), gostray_process_goroutines, the
+                  attached counts; two zoos killed (one of the shared
+                  binary): their series go within a few scan intervals,
+                  and the binary's other process is still counted exactly
+                  through a phase 2 run after the kill.
+  node/top-sites  --top-sites 5: at most 5 sites of their own, the rest in
+                  one `other` series whose live is exactly the remainder.
+  node/churn      100 short-lived zoo processes of 4 binaries (8 at a
+                  time), each attached and forgotten: gostray's fds back
+                  to their count before (+-2), RSS growth bounded.
+  node/promtool   `promtool check metrics` on the expositions scraped by
+                  the cases above (SKIP line, no failure, when promtool is
+                  absent and tools/install-deps.sh does not provide it).
+
+Every check fails unless its success was seen; every process started here
+is killed at the end of its case (run.py's Case/Proc), also on failure.
+"""
+
+import argparse
+import concurrent.futures
+import glob
+import http.server
+import json
+import math
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import run as it  # noqa: E402  (tests/integration/run.py: Case, Runner, Proc)
+
+try:
+    from prometheus_client.parser import text_string_to_metric_families
+except ImportError:
+    # Debian's python3-prometheus-client (tools/install-deps.sh) lives in
+    # /usr/lib/python3/dist-packages, which a python3 that is not
+    # Debian's (pyenv, a venv) does not search; the parser is pure Python.
+    sys.path.append("/usr/lib/python3/dist-packages")
+    try:
+        from prometheus_client.parser import text_string_to_metric_families
+    except ImportError:
+        text_string_to_metric_families = None
+
+CaseFail = it.CaseFail
+SCAN_INTERVAL = 1           # --scan-interval for every node started here
+ZOO_CHURN = 3000            # the zoo's phase-2 churn (-churn), 5 zoos at once
+SERVING_RE = re.compile(r"^gostray: node: serving metrics on http://(\S+)/metrics\s*$")
+SITE_LABELS = ("pid", "exe", "site_function", "site_file", "site_line")
+SITE_METRICS = ("gostray_goroutines_live", "gostray_goroutines_created_total",
+                "gostray_goroutines_exited_total")
+CHURN_PROCS = 100
+CHURN_PARALLEL = 8
+# RSS growth allowed over the 100 starts and exits (each measured with the
+# steady zoo alone attached, 1 s after the metrics say so).  By design a
+# forgotten process leaves nothing (its site table and baseline go with it,
+# its binary's probes and symbol tables with the binary's last process);
+# what RSS may keep is malloc's high-water mark of up to 8 processes of 4
+# binaries attached at once: measured +2.1 MiB over the first 50, +0.0
+# over the second 50 (22.9 -> 25.0 MiB, go1.19 and go1.27 zoos).  8 MiB
+# leaves room for another allocator's habits; the second bound catches
+# any leak of 60 KiB or more per process (50 * 60 KiB = 3 MiB), and the
+# fd count any BPF object or link left behind.
+RSS_GROWTH_MAX = 8 << 20
+RSS_GROWTH_SECOND_HALF_MAX = 3 << 20
+FD_SLACK = 2
+
+
+# ------------------------------------------------------------ scraping
+
+def fetch(url, timeout=5):
+    """(body, content type) of url through urllib, with no proxy (an
+    http_proxy in the environment must not see 127.0.0.1)."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(url, timeout=timeout) as r:
+        if r.status != 200:
+            raise OSError("HTTP status %d" % r.status)
+        return r.read().decode("utf-8"), r.headers.get("Content-Type", "")
+
+
+class Scrape:
+    """One exposition parsed by prometheus_client's parser."""
+
+    def __init__(self, text, content_type=""):
+        if text_string_to_metric_families is None:
+            raise CaseFail("no prometheus_client parser (Debian: python3-prometheus-client)")
+        self.text = text
+        self.content_type = content_type
+        self.types = {}         # family and sample names -> type
+        self.samples = []       # (name, labels, value)
+        try:
+            for fam in text_string_to_metric_families(text):
+                self.types[fam.name] = fam.type
+                for s in fam.samples:
+                    self.types.setdefault(s.name, fam.type)
+                    self.samples.append((s.name, dict(s.labels), s.value))
+        except Exception as e:  # noqa: BLE001 - the parser raises ValueError and others
+            raise CaseFail("the exposition does not parse: %r" % e)
+
+    def get(self, name, **labels):
+        return [(l, v) for n, l, v in self.samples
+                if n == name and all(l.get(k) == str(x) for k, x in labels.items())]
+
+    def one(self, name, **labels):
+        found = self.get(name, **labels)
+        return found[0][1] if len(found) == 1 else None
+
+    def pids(self):
+        return {l["pid"] for _, l, _ in self.samples if "pid" in l}
+
+
+def scrape(url):
+    try:
+        body, ct = fetch(url)
+    except OSError as e:
+        raise CaseFail("GET %s: %s" % (url, e))
+    return Scrape(body, ct)
+
+
+def poll(c, url, errors_of, timeout, what, holder=None):
+    """Scrapes until errors_of(scrape) is empty; on timeout every error of
+    the last scrape goes to the case.  The last scrape is returned (and
+    kept in holder["last"])."""
+    end = time.monotonic() + c.left(timeout)
+    last, errs = None, ["nothing scraped"]
+    while True:
+        try:
+            last = scrape(url)
+            errs = errors_of(last)
+        except CaseFail as e:
+            errs = [str(e)]
+        if holder is not None and last is not None:
+            holder["last"] = last
+        if not errs:
+            return last
+        if time.monotonic() >= end:
+            c.check(False, "%s: not within %.0fs: %s" % (what, timeout, errs[0]))
+            for e in errs[1:]:
+                c.check(False, e)
+            return last
+        time.sleep(0.5)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def check_format(s):
+    """Types, content type and values of the metrics the issue names."""
+    errs = []
+    if not s.content_type.startswith("text/plain"):
+        errs.append("Content-Type %r, want text/plain (version=0.0.4)" % s.content_type)
+    want = {"gostray_goroutines_live": "gauge", "gostray_goroutines_created_total": "counter",
+            "gostray_goroutines_exited_total": "counter", "gostray_process_goroutines": "gauge",
+            "gostray_attached_processes": "gauge", "gostray_attached_binaries": "gauge"}
+    for name, typ in want.items():
+        if s.types.get(name) != typ:
+            errs.append("%s has type %r, want %s" % (name, s.types.get(name), typ))
+    for n, l, v in s.samples:
+        if n.startswith("gostray_goroutines_") or n == "gostray_process_goroutines":
+            if not (math.isfinite(v) and v >= 0 and v == int(v)):
+                errs.append("%s%s = %r is not a count" % (n, l, v))
+            missing = [k for k in (SITE_LABELS if n in SITE_METRICS else ("pid", "exe")) if k not in l]
+            if missing:
+                errs.append("%s%s has no label %s" % (n, l, ", ".join(missing)))
+    return errs
+
+
+# ------------------------------------------------------------ processes
+
+def wait_count(c, p, stream, pred, n, timeout, what, start=0):
+    """Until p's stream has n lines (from line `start` on) matching pred."""
+    end = time.monotonic() + c.left(timeout)
+    with p.cond:
+        while True:
+            if sum(1 for l in p.lines[stream][start:] if pred(l)) >= n:
+                return
+            if p.closed[stream]:
+                p.p.poll()
+                raise CaseFail("%s ended (exit status %s) before %s" % (p.label, p.p.returncode, what))
+            left = end - time.monotonic()
+            if left <= 0:
+                raise CaseFail("%s: no %s within %.0fs" % (p.label, what, timeout))
+            p.cond.wait(left)
+
+
+def ns_pids(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("NSpid:"):
+                    return [int(x) for x in line.split()[1:]]
+    except OSError:
+        pass
+    return []
+
+
+def children(pid):
+    out = []
+    for path in glob.glob("/proc/%d/task/*/children" % pid):
+        try:
+            with open(path) as f:
+                out += [int(x) for x in f.read().split()]
+        except OSError:
+            pass
+    return out
+
+
+class Zoo:
+    """One zoo process (optionally in its own mount + PID namespace, made
+    by unshare): its host pid, its exe's basename, its truth."""
+
+    def __init__(self, c, label, path, v, ns=False, show=True):
+        self.c, self.label, self.path, self.v, self.ns = c, label, path, v, ns
+        self.exe = os.path.basename(path)
+        self.truth_path = os.path.join(c.tmpdir(), label + ".truth.json")
+        argv = [path, "-truth", self.truth_path, "-churn", str(ZOO_CHURN)]
+        if ns:
+            argv = ["unshare", "--mount", "--pid", "--fork", "--mount-proc"] + argv
+        self.p = it.Proc(c, label, argv)
+        if show:
+            c.show.append((label, self.p, "err"))
+        self.pid = None
+        self.truths = 0
+        self.phase2s = 0
+        self.dead = False
+
+    def ready(self, timeout=30):
+        line = self.p.wait_line("out", lambda l: l.startswith("READY "), self.c.left(timeout), "READY line")
+        said = int(line.split()[1])
+        if not self.ns:
+            if said != self.p.pid:
+                raise CaseFail("%s says READY %d, its pid is %d" % (self.label, said, self.p.pid))
+            self.pid = self.p.pid
+            return self
+        # unshare --fork: the zoo is unshare's child, pid 1 of its namespace.
+        kids = children(self.p.pid)
+        if len(kids) != 1:
+            raise CaseFail("%s: unshare (pid %d) has children %s, want the zoo alone"
+                           % (self.label, self.p.pid, kids))
+        nsp = ns_pids(kids[0])
+        if len(nsp) != 2 or nsp[0] != kids[0] or nsp[1] != said or said != 1:
+            raise CaseFail("%s: host pid %d has NSpid %s, READY said %d; want [%d, 1]"
+                           % (self.label, kids[0], nsp, said, kids[0]))
+        exe = os.readlink("/proc/%d/exe" % kids[0])
+        if os.path.basename(exe) != self.exe:
+            raise CaseFail("%s: host pid %d runs %s, not %s" % (self.label, kids[0], exe, self.exe))
+        self.pid = kids[0]
+        return self
+
+    def signal(self, sig):
+        if not self.dead:
+            os.kill(self.pid, sig)
+
+    def phase2(self):
+        self.phase2s += 1
+        self.signal(signal.SIGUSR1)
+
+    def phase2_done(self, timeout=60):
+        wait_count(self.c, self.p, "out", lambda l: l == "PHASE2-DONE", self.phase2s, timeout,
+                   "PHASE2-DONE")
+
+    def truth(self, timeout=20):
+        self.truths += 1
+        self.signal(signal.SIGUSR2)
+        wait_count(self.c, self.p, "out", lambda l: l == "TRUTH-WRITTEN", self.truths, timeout,
+                   "TRUTH-WRITTEN")
+        return it.read_truth(self.c, self.truth_path)
+
+    def kill(self):
+        """SIGKILL the zoo itself (for ns, pid 1 of its namespace: unshare
+        then exits too)."""
+        if not self.dead:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self.dead = True
+            self.p.wait(self.c.left(10), "exit after SIGKILL")
+
+
+def copy_binary(c, args, v, variant, name):
+    """A private copy of build/go/goV/zoo.VARIANT (falls back to static)."""
+    src = it.binary(args, v, "zoo", variant)
+    if not os.path.exists(src):
+        src = it.binary(args, v, "zoo", "static")
+    if not os.path.exists(src):
+        raise CaseFail("no zoo binary %s (make fixtures GO_VERSIONS=...)" % src)
+    dst = os.path.join(c.tmpdir(), name)
+    shutil.copyfile(src, dst)
+    os.chmod(dst, 0o755)
+    return dst
+
+
+def start_node(c, args, include, extra=(), holder=None):
+    addr = "127.0.0.1:%d" % free_port()
+    argv = [args.gostray, "node", "--listen", addr, "--scan-interval", str(SCAN_INTERVAL),
+            "--include-exe", include] + list(extra)
+    g = it.Proc(c, "gostray node", argv)
+    c.show.append(("gostray node", g, "err"))
+    line = g.wait_line("err", lambda l: SERVING_RE.match(l) is not None, c.left(30),
+                       "'gostray: node: serving metrics on http://ADDR/metrics' line")
+    got = SERVING_RE.match(line).group(1)
+    if got != addr:
+        raise CaseFail("node serves on %s, asked for --listen %s" % (got, addr))
+    if holder is not None:
+        holder.setdefault("argv", []).append(" ".join(argv))
+    return g, "http://%s/metrics" % addr
+
+
+def mentions(pid, word):
+    """A line of node's stderr about process pid that says word (node
+    prints `gostray: node: PID N (exe, goV): attached, ...` and `...:
+    exited, forgotten`)."""
+    r = re.compile(r"(?<![0-9])%d(?![0-9])" % pid)
+    return lambda l: r.search(l) is not None and word in l
+
+
+# ------------------------------------------------------------ the checks
+
+def is_user_site(function):
+    """Whether a site's goroutines are counted by runtime.NumGoroutine().
+
+    NumGoroutine() = all goroutines - sched.ngsys, and newproc1 counts a
+    goroutine in ngsys when its start function is in package runtime
+    ("runtime.", not "runtime/pprof.") other than runtime.main
+    (isSystemGoroutine).  Goroutines whose go statement is in package
+    runtime start runtime functions (forcegchelper, bgsweep, bgscavenge,
+    runfinq, gcBgMarkWorker, unique's cleanup...), except one: the main
+    goroutine, which rt0_go creates by calling runtime.newproc itself, so
+    its site is runtime.newproc (<autogenerated>:1, the ABI wrapper) and
+    its start function runtime.main.  Go statements outside package
+    runtime start non-runtime functions in the zoo (no `go runtime.GC()`
+    there).  Hence: user = not runtime.*, or runtime.newproc."""
+    return not function.startswith("runtime.") or function == "runtime.newproc"
+
+
+def zoo_errors(s, z, truth, marks, mode):
+    """Everything the metrics say about zoo z against its truth, as a list
+    of errors (empty: all exact).
+
+    mode "exact": node attached before phase 2 ran (or phase 2 never ran),
+      and the zoo was quiescent then: created_total is exactly what phase 2
+      created and exited_total what exited since (live_phase1 + created_phase2
+      - live), like capture's live_at_start/created/exited split.
+    mode "after": node attached during or after phase 1, phase 2 ran
+      after: created/exited are at least phase 2's.
+    Always: live exact per marked site."""
+    errs = []
+    pid = str(z.pid)
+    who = "%s (pid %s)" % (z.label, pid)
+    live = s.get("gostray_goroutines_live", pid=pid)
+    if not live:
+        return ["%s: no gostray_goroutines_live series" % who]
+    counters = {}
+    for name in ("gostray_goroutines_created_total", "gostray_goroutines_exited_total"):
+        for l, v in s.get(name, pid=pid):
+            counters[(name, l.get("site_function"), l.get("site_file"), l.get("site_line"))] = v
+
+    def counter(name, l):
+        return counters.get((name, l["site_function"], l["site_file"], l["site_line"]))
+
+    for l, v in live:
+        if l.get("exe") != z.exe:
+            errs.append("%s: series with exe=%r, want %r" % (who, l.get("exe"), z.exe))
+            break
+    for l, v in live:
+        for name in ("gostray_goroutines_created_total", "gostray_goroutines_exited_total"):
+            if counter(name, l) is None:
+                errs.append("%s: site %s %s:%s has no %s" % (who, l["site_function"], l["site_file"],
+                                                            l["site_line"], name))
+    others = [(l, v) for l, v in live if l["site_function"] == "other"]
+    if others and sum(v for _, v in others):
+        errs.append("%s: an `other` series with %d live: every site of a zoo should have its own "
+                    "series under --top-sites 100" % (who, sum(v for _, v in others)))
+    for name, t in sorted(truth["sites"].items()):
+        if name not in marks:
+            errs.append("truth site %s has no // site: marker" % name)
+            continue
+        fname, line = marks[name]
+        where = "%s site %s (%s:%d)" % (who, name, fname, line)
+        found = [(l, v) for l, v in live
+                 if os.path.basename(l["site_file"]) == fname and l["site_line"] == str(line)]
+        if not found:
+            if t["live"] == 0 and (mode != "exact" or t["created_phase2"] == 0):
+                continue    # born and gone before attach: nothing to see
+            errs.append("%s: no series (truth: live %d, created in phase 2 %d)"
+                        % (where, t["live"], t["created_phase2"]))
+            continue
+        if len(found) != 1:
+            errs.append("%s: %d series, want 1" % (where, len(found)))
+            continue
+        l, v = found[0]
+        if not (l["site_file"].startswith("/") and l["site_file"].endswith("/tests/zoo/" + fname)):
+            errs.append("%s: site_file %r, want the full path of tests/zoo/%s" % (where, l["site_file"], fname))
+        if not l["site_function"].startswith("main."):
+            errs.append("%s: site_function %r, want main.*" % (where, l["site_function"]))
+        if v != t["live"]:
+            errs.append("%s: live %g, truth %d" % (where, v, t["live"]))
+        cr = counter("gostray_goroutines_created_total", l)
+        ex = counter("gostray_goroutines_exited_total", l)
+        if cr is None or ex is None:
+            continue
+        want_c = t["created_phase2"]
+        want_e = t["live_phase1"] + t["created_phase2"] - t["live"]
+        if mode == "exact" and (cr != want_c or ex != want_e):
+            errs.append("%s: created %g exited %g, truth: %d created and %d exited while watched"
+                        % (where, cr, ex, want_c, want_e))
+        if mode == "after" and (cr < want_c or ex < want_e):
+            errs.append("%s: created %g exited %g, truth: at least %d created and %d exited while "
+                        "watched" % (where, cr, ex, want_c, want_e))
+    # Live goroutines at a line of the zoo that is not a marker are
+    # goroutines counted at the wrong site.
+    marked = set(marks.values())
+    src_files = {os.path.basename(p) for p in glob.glob(os.path.join(it.ZOO_DIR, "*.go"))}
+    for l, v in live:
+        fname = os.path.basename(l["site_file"])
+        if (fname in src_files and l["site_function"].startswith("main.") and v
+                and (fname, int(l["site_line"] or 0)) not in marked):
+            errs.append("%s: unexpected site %s %s:%s with %g live" % (who, l["site_function"], fname,
+                                                                      l["site_line"], v))
+    # runtime.NumGoroutine() (the truth's num_goroutine) against the user
+    # sites (is_user_site), exactly; gostray_process_goroutines is the
+    # process's total, runtime's own goroutines included: the sum of its
+    # site series, `other` included.
+    user = sum(v for l, v in live if is_user_site(l["site_function"]))
+    if user != truth["num_goroutine"]:
+        errs.append("%s: user sites' live add up to %g, runtime.NumGoroutine() says %d (sites: %s)"
+                    % (who, user, truth["num_goroutine"],
+                       ", ".join("%s=%g" % (l["site_function"], v) for l, v in live if v)))
+    total = sum(v for _, v in live)
+    pg = s.get("gostray_process_goroutines", pid=pid)
+    if len(pg) != 1:
+        errs.append("%s: %d gostray_process_goroutines series, want 1" % (who, len(pg)))
+    elif pg[0][1] != total:
+        errs.append("%s: gostray_process_goroutines %g, its sites' live add up to %g" % (who, pg[0][1], total))
+    elif pg[0][0].get("exe") != z.exe:
+        errs.append("%s: gostray_process_goroutines has exe=%r, want %r" % (who, pg[0][0].get("exe"), z.exe))
+    if total <= user:
+        errs.append("%s: no runtime goroutine counted (total %g, user %g)" % (who, total, user))
+    return errs
+
+
+def global_errors(s, zoos, absent):
+    """Attached counts exactly our live zoos (the include regex keeps the
+    rest of the host out); no series of a pid in absent; no pid but ours."""
+    errs = check_format(s)
+    alive = [z for z in zoos if not z.dead]
+    want_p, want_b = len(alive), len({z.exe for z in alive})
+    ap, ab = s.one("gostray_attached_processes"), s.one("gostray_attached_binaries")
+    if ap != want_p:
+        errs.append("gostray_attached_processes %r, want %d (%s)" % (ap, want_p, " ".join(z.label for z in alive)))
+    if ab != want_b:
+        errs.append("gostray_attached_binaries %r, want %d (%s)"
+                    % (ab, want_b, " ".join(sorted({z.exe for z in alive}))))
+    ours = {str(z.pid) for z in alive}
+    for pid, why in absent:
+        if str(pid) in s.pids():
+            errs.append("series of pid %s (%s) in the metrics" % (pid, why))
+    extra = s.pids() - ours - {str(p) for p, _ in absent}
+    if extra:
+        errs.append("series of pids %s, none of them ours (%s)" % (sorted(extra), sorted(ours)))
+    for n, l, v in s.samples:
+        if ("lost" in n or "drop" in n) and v != 0:
+            errs.append("%s%s = %g, want 0" % (n, l, v))
+    for z in alive:
+        info = s.get("gostray_process_info", pid=z.pid)
+        if "gostray_process_info" in s.types and not (
+                len(info) == 1 and it.go_version_matches(info[0][0].get("go_version"), z.v)):
+            errs.append("%s (pid %d): gostray_process_info %s, want one with go_version go%s"
+                        % (z.label, z.pid, [l for l, _ in info], z.v))
+    return errs
+
+
+def missing_from(s, zoos):
+    return ["%s (pid %d) not in gostray_process_goroutines" % (q.label, q.pid)
+            for q in zoos if not s.get("gostray_process_goroutines", pid=q.pid)]
+
+
+def check_node_lines(c, g, z, forgotten):
+    """node prints one line per process it attaches to and one when it
+    forgets it."""
+    lines = g.text("err").split("\n")
+    for word, n in (("attach", 1), ("forgot", 1 if forgotten else 0)):
+        got = sum(1 for l in lines if mentions(z.pid, word)(l))
+        c.check(got == n, "gostray node's stderr has %d lines about pid %d (%s) saying %r, want %d"
+                % (got, z.pid, z.label, word, n))
+
+
+# ------------------------------------------------------------ the cases
+
+def pick(versions):
+    """(version, variant) of the zoos A (first version), B (another), C
+    (the shared binary), D (started after node, another version when
+    there are three), E (in a namespace)."""
+    v0 = versions[0]
+    v1 = versions[1] if len(versions) > 1 else versions[0]
+    v2 = versions[2] if len(versions) > 2 else v0
+    return {"A": (v0, "static"), "B": (v1, "static" if v1 != v0 else "static-stripped"),
+            "C": (v1, "pie"), "D": (v2, "cgo" if v2 == v0 else "static"), "E": (v1, "extpie")}
+
+
+def case_scenario(c, args, versions, shared):
+    tok = secrets.token_hex(3)
+    marks = it.find_markers(it.ZOO_DIR)
+    picks = pick(versions)
+    bins = {k: copy_binary(c, args, v, x, "gsn%s-%s-%s-%s" % (tok, k, v, x)) for k, (v, x) in picks.items()}
+    xcl = copy_binary(c, args, versions[-1], "static", "gsn%s-xcl-%s" % (tok, versions[-1]))
+    foreign = copy_binary(c, args, versions[-1], "static", "gsf%s-%s" % (tok, versions[-1]))
+
+    # Before node: A, B, C twice (one binary, two processes), the excluded
+    # one and the foreign one.
+    z = {"A": Zoo(c, "zooA", bins["A"], picks["A"][0]), "B": Zoo(c, "zooB", bins["B"], picks["B"][0]),
+         "C1": Zoo(c, "zooC1", bins["C"], picks["C"][0]), "C2": Zoo(c, "zooC2", bins["C"], picks["C"][0])}
+    zx, zf = Zoo(c, "zoo-excluded", xcl, versions[-1]), Zoo(c, "zoo-foreign", foreign, versions[-1])
+    for q in list(z.values()) + [zx, zf]:
+        q.ready()
+    absent = [(zx.pid, "excluded by --exclude-exe"), (zf.pid, "outside --include-exe")]
+    pre = list(z.values())
+    g, url = start_node(c, args, "gsn" + tok, ["--exclude-exe", "xcl", "--top-sites", "100"], shared)
+    t0 = time.monotonic()
+    last = {}
+    poll(c, url, lambda s: missing_from(s, pre), 30, "the 4 zoos started before node in the metrics", last)
+    if c.errors:
+        raise CaseFail(c.errors[0])
+    c.notes.append("the 4 zoos appeared %.1fs after node served" % (time.monotonic() - t0))
+
+    # After node: D, and E in its own mount + PID namespace.  Phase 2 of
+    # A, B, C1 meanwhile (C2 stays in phase 1 until C1 is gone).
+    z["D"] = Zoo(c, "zooD", bins["D"], picks["D"][0])
+    z["E"] = Zoo(c, "zooE-ns", bins["E"], picks["E"][0], ns=True)
+    for k in ("A", "B", "C1"):
+        z[k].phase2()
+    z["D"].ready()
+    z["E"].ready()
+    for k in ("A", "B", "C1"):
+        z[k].phase2_done()
+    poll(c, url, lambda s: missing_from(s, [z["D"], z["E"]]), 30 + 3 * SCAN_INTERVAL,
+         "the 2 zoos started after node in the metrics", last)
+    if c.errors:
+        raise CaseFail(c.errors[0])
+    for k in ("D", "E"):
+        z[k].phase2()
+    for k in ("D", "E"):
+        z[k].phase2_done()
+    truths = {k: q.truth() for k, q in z.items()}
+    modes = {"A": "exact", "B": "exact", "C1": "exact", "C2": "exact", "D": "after", "E": "after"}
+    zoos = list(z.values())
+
+    def all_errors(s):
+        errs = global_errors(s, zoos, absent)
+        for k, q in z.items():
+            errs += zoo_errors(s, q, truths[k], marks, modes[k])
+        return errs
+    poll(c, url, all_errors, 20, "metrics of the 6 zoos against their truth", last)
+    shared["expositions"].append(("scenario", last["last"].text if last.get("last") else None))
+    for q in zoos:
+        check_node_lines(c, g, q, False)
+    if c.errors:
+        return
+
+    # Kill C1 (its binary keeps C2) and A (its binary goes).
+    for k in ("C1", "A"):
+        z[k].kill()
+    gone = [(z["C1"].pid, "killed zooC1"), (z["A"].pid, "killed zooA")]
+    t0 = time.monotonic()
+    poll(c, url, lambda s: global_errors(s, zoos, absent + gone), 5 * SCAN_INTERVAL + 5,
+         "the killed zoos' series gone", last)
+    c.notes.append("killed zoos forgotten in %.1fs" % (time.monotonic() - t0))
+    for k in ("C1", "A"):
+        check_node_lines(c, g, z[k], True)
+    if c.errors:
+        return
+    # C2, the other process of C1's binary: still watched, exactly.
+    z["C2"].phase2()
+    z["C2"].phase2_done()
+    truths["C2"] = z["C2"].truth()
+
+    def after_kill(s):
+        errs = global_errors(s, zoos, absent + gone)
+        for k, q in z.items():
+            if not q.dead:
+                errs += zoo_errors(s, q, truths[k], marks, modes[k])
+        return errs
+    poll(c, url, after_kill, 20, "metrics after the kills (zooC2's phase 2 after zooC1's death)", last)
+    c.check(g.p.poll() is None, "gostray node exited (status %s)" % g.p.returncode)
+    # The watched zoos did not notice: they still exit cleanly.
+    for k, q in z.items():
+        if not q.dead:
+            q.signal(signal.SIGTERM)
+            rc = q.p.wait(c.left(10), "exit after SIGTERM")
+            q.dead = True
+            c.check(rc == 0, "%s exited with status %s after SIGTERM, want 0" % (q.label, rc))
+    if c.errors:
+        c.notes.append("truths: " + json.dumps(truths, sort_keys=True))
+
+
+def case_top_sites(c, args, versions, shared):
+    """--top-sites 5: at most 5 sites of each process get series of their
+    own; the rest is one `other` series (site_file "", site_line "0")
+    whose live is exactly the process's total minus the promoted sites'."""
+    tok = secrets.token_hex(3)
+    marks = it.find_markers(it.ZOO_DIR)
+    v = versions[-1]
+    q = Zoo(c, "zoo", copy_binary(c, args, v, "static", "gst%s-%s" % (tok, v)), v).ready()
+    truth = q.truth()
+    g, url = start_node(c, args, "gst" + tok, ["--top-sites", "5"], shared)
+    by_line = {m: name for name, m in marks.items()}
+
+    def errors_of(s):
+        errs = check_format(s)
+        live = s.get("gostray_goroutines_live", pid=q.pid)
+        own = [(l, v) for l, v in live if l["site_function"] != "other"]
+        other = [(l, v) for l, v in live if l["site_function"] == "other"]
+        if not 4 <= len(own) <= 5:
+            errs.append("%d sites with series of their own, want 4 or 5 (--top-sites 5: 4 by "
+                        "rank, 1 kept for leak/suspect)" % len(own))
+        if len(other) != 1:
+            return errs + ["%d `other` series, want 1" % len(other)]
+        ol, ov = other[0]
+        if ol.get("site_file") != "" or ol.get("site_line") != "0":
+            errs.append("`other` has site_file=%r site_line=%r, want \"\" and \"0\""
+                        % (ol.get("site_file"), ol.get("site_line")))
+        for name in ("gostray_goroutines_created_total", "gostray_goroutines_exited_total"):
+            if not s.get(name, pid=q.pid, site_function="other"):
+                errs.append("`other` has no %s" % name)
+        promoted_user = 0
+        for l, v in own:
+            key = (os.path.basename(l["site_file"]), int(l["site_line"] or 0))
+            if is_user_site(l["site_function"]):
+                promoted_user += v
+            if key in by_line and v != truth["sites"][by_line[key]]["live"]:
+                errs.append("site %s (%s:%d): live %g, truth %d" % ((by_line[key],) + key + (
+                    v, truth["sites"][by_line[key]]["live"])))
+        pg = s.one("gostray_process_goroutines", pid=q.pid)
+        if pg is None or pg != ov + sum(v for _, v in own):
+            errs.append("gostray_process_goroutines %r != `other` %g + the promoted sites' %g"
+                        % (pg, ov, sum(v for _, v in own)))
+        # The user goroutines not promoted are in `other`, with the
+        # runtime's own (not known exactly: hence >=).
+        if ov < truth["num_goroutine"] - promoted_user:
+            errs.append("`other` live %g < the %d user goroutines of unpromoted sites"
+                        % (ov, truth["num_goroutine"] - promoted_user))
+        # The largest leak (mutex-wait, 29 of the zoo's 185) outranks
+        # every other site whatever their verdicts.
+        big = max(truth["sites"], key=lambda n: truth["sites"][n]["live"])
+        if not any((os.path.basename(l["site_file"]), int(l["site_line"] or 0)) == marks[big] for l, _ in own):
+            errs.append("the largest site %s (%s:%d, %d live) has no series of its own"
+                        % ((big,) + marks[big] + (truth["sites"][big]["live"],)))
+        return errs
+    last = {}
+    poll(c, url, errors_of, 20, "--top-sites 5", last)
+    shared["expositions"].append(("top-sites", last["last"].text if last.get("last") else None))
+
+
+def proc_fds(pid):
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+def proc_rss(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise CaseFail("no VmRSS for pid %d" % pid)
+
+
+def case_churn(c, args, versions, shared):
+    """100 zoos of 4 binaries started and killed, 8 at a time; each one
+    waited for until node's stderr names it (attached) and again after the
+    kill (forgotten).  One steady zoo keeps a binary attached throughout."""
+    tok = secrets.token_hex(3)
+    vs = [versions[0], versions[-1]]
+    bins = [copy_binary(c, args, vs[i % 2], x, "gsc%s-%d" % (tok, i))
+            for i, x in enumerate(("static", "static", "pie", "pie"))]
+    steady = Zoo(c, "zoo-steady", copy_binary(c, args, vs[-1], "static", "gsc%s-steady" % tok), vs[-1]).ready()
+    g, url = start_node(c, args, "gsc" + tok, ["--top-sites", "100"], shared)
+
+    def only_steady(s):
+        errs = global_errors(s, [steady], [])
+        if not s.get("gostray_process_goroutines", pid=steady.pid):
+            errs.append("zoo-steady not in the metrics")
+        return errs
+    def settled(what):
+        """gostray's fds and RSS once it watches the steady zoo alone."""
+        poll(c, url, only_steady, 5 * SCAN_INTERVAL + 10, what)
+        if c.errors:
+            raise CaseFail(c.errors[0])
+        time.sleep(1)
+        return proc_fds(g.pid), proc_rss(g.pid)
+
+    fd0, rss0 = settled("the steady zoo alone in the metrics")
+    failures, lock = [], threading.Lock()
+
+    def one(i):
+        try:
+            start = len(g.lines["err"])
+            q = Zoo(c, "churn%d" % i, bins[i % len(bins)], vs[i % 2], show=False).ready(20)
+            wait_count(c, g, "err", mentions(q.pid, "attach"), 1, 10 + 3 * SCAN_INTERVAL,
+                       "line saying churn zoo %d is attached" % q.pid, start)
+            q.kill()
+            wait_count(c, g, "err", mentions(q.pid, "forgot"), 1, 10 + 3 * SCAN_INTERVAL,
+                       "line saying churn zoo %d is forgotten" % q.pid, start)
+        except Exception as e:  # noqa: BLE001
+            with lock:
+                failures.append("churn%d: %s" % (i, e))
+
+    t0 = time.monotonic()
+    mid = None
+    with concurrent.futures.ThreadPoolExecutor(CHURN_PARALLEL) as ex:
+        for half in (range(0, CHURN_PROCS // 2), range(CHURN_PROCS // 2, CHURN_PROCS)):
+            list(ex.map(one, half))
+            if failures:
+                raise CaseFail("%d churn zoos not attached and forgotten: %s"
+                               % (len(failures), "; ".join(failures[:3])))
+            if mid is None:
+                mid = settled("after 50 churn zoos, the steady zoo alone in the metrics")
+    took = time.monotonic() - t0
+    fd1, rss1 = settled("after 100 churn zoos, the steady zoo alone in the metrics")
+    summary = ("%d processes in %.0fs: fds %d -> %d (after 50: %d), RSS %.1f -> %.1f MiB (after 50: %.1f)"
+               % (CHURN_PROCS, took, fd0, fd1, mid[0], rss0 / 2**20, rss1 / 2**20, mid[1] / 2**20))
+    it.log("    node/churn: " + summary)
+    c.notes.append(summary)
+    c.check(abs(fd1 - fd0) <= FD_SLACK, "gostray node's fds: %d before, %d after (want +-%d)"
+            % (fd0, fd1, FD_SLACK))
+    c.check(rss1 - rss0 < RSS_GROWTH_MAX, "gostray node's RSS grew by %.1f MiB (want < %.0f)"
+            % ((rss1 - rss0) / 2**20, RSS_GROWTH_MAX / 2**20))
+    c.check(rss1 - mid[1] < RSS_GROWTH_SECOND_HALF_MAX,
+            "gostray node's RSS grew by %.1f MiB over the second 50 (want < %.0f)"
+            % ((rss1 - mid[1]) / 2**20, RSS_GROWTH_SECOND_HALF_MAX / 2**20))
+    # A DaemonSet's pod is stopped with SIGTERM: node exits 0.
+    c.check(g.p.poll() is None, "gostray node exited (status %s)" % g.p.returncode)
+    g.signal(signal.SIGTERM)
+    rc = g.wait(c.left(15), "exit after SIGTERM")
+    c.check(rc == 0, "gostray node exited with status %s after SIGTERM, want 0" % rc)
+    c.check(steady.p.p.poll() is None, "the steady zoo died")
+
+
+def promtool_provided():
+    """Whether tools/install-deps.sh installs Debian's prometheus (promtool)."""
+    try:
+        with open(os.path.join(it.ROOT, "tools", "install-deps.sh")) as f:
+            return re.search(r"(^|\s)prometheus(\s|$)", f.read(), re.M) is not None
+    except OSError:
+        return False
+
+
+def promtool_errors(text):
+    p = subprocess.run(["promtool", "check", "metrics"], input=text.encode(), stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=30)
+    out = p.stdout.decode("utf-8", "replace").strip()
+    return [] if p.returncode == 0 else ["promtool check metrics: status %d: %s" % (p.returncode, out[-2000:])]
+
+
+def case_promtool(c, shared):
+    exps = shared["expositions"]
+    c.check(exps, "no exposition scraped by the cases before")
+    for name, text in exps:
+        if not c.check(text, "%s: no exposition scraped" % name):
+            continue
+        for e in promtool_errors(text):
+            c.check(False, "%s: %s" % (name, e))
+
+
+def run_node_cases(runner, args, versions):
+    """Registers the node cases with run.py's Runner.  args: gostray,
+    go_bins (absolute), keep, only (run.py's arguments)."""
+    shared = {"expositions": []}
+    have = [v for v in versions if os.path.exists(it.binary(args, v, "zoo", "static"))]
+    if not have:
+        runner.case("node/zoo", it.case_missing, 10, "no zoo binaries in %s for %s" % (args.go_bins, versions))
+        return
+    runner.case("node/scenario", case_scenario, 150, args, have, shared)
+    runner.case("node/top-sites", case_top_sites, 45, args, have, shared)
+    runner.case("node/churn", case_churn, 120, args, have, shared)
+    if shutil.which("promtool"):
+        runner.case("node/promtool", case_promtool, 60, shared)
+    elif promtool_provided():
+        runner.case("node/promtool", it.case_missing, 10,
+                    "no promtool, though tools/install-deps.sh installs prometheus")
+    else:
+        it.log("SKIP node/promtool: no promtool here and tools/install-deps.sh does not install "
+               "Debian's prometheus package")
+
+
+# ------------------------------------------------------------ self-test
+
+class FakeNode:
+    """An HTTP endpoint serving a given exposition (the harness's self-test:
+    what a correct `gostray node` would serve)."""
+
+    def __init__(self):
+        self.text = ""
+        owner = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = owner.text.encode()
+                self.send_response(200 if self.path == "/metrics" else 404)
+                self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = "http://127.0.0.1:%d/metrics" % self.srv.server_address[1]
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+def esc(v):
+    return str(v).replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")
+
+
+def fake_exposition(zoos, marks, bump=None):
+    """What node should serve for these (zoo, truth) pairs: marked sites
+    from the truth, main's and os/signal's goroutine (the zoo's two
+    base goroutines) and one runtime goroutine per process."""
+    rows = {n: [] for n in SITE_METRICS}
+    procs = []
+    for z, t in zoos:
+        base = {"pid": z.pid, "exe": z.exe, "container_id": "", "pod": ""}
+        sites = []
+        for name, st in sorted(t["sites"].items()):
+            if st["live"] or st["created_phase2"]:
+                f, line = marks[name]
+                sites.append(("main.x_" + name.replace("-", "_"), os.path.join(it.ZOO_DIR, f), line,
+                              st["live"], st["created_phase2"],
+                              st["live_phase1"] + st["created_phase2"] - st["live"]))
+        user = sum(x[3] for x in sites)
+        sites.append(("runtime.newproc", "<autogenerated>", 1, 1, 0, 0))
+        sites.append(("os/signal.Notify", "/usr/lib/go/src/os/signal/signal.go", 151,
+                      t["num_goroutine"] - user - 1, 0, 0))
+        sites.append(("runtime.init.6", "/usr/lib/go/src/runtime/proc.go", 293, 1, 0, 0))
+        if bump == z.label:
+            sites[0] = sites[0][:3] + (sites[0][3] + 1,) + sites[0][4:]
+        for fn, f, line, lv, cr, ex in sites:
+            labels = dict(base, site_function=fn, site_file=f, site_line=line)
+            lab = ",".join('%s="%s"' % (k, esc(v)) for k, v in labels.items())
+            for n, val in zip(SITE_METRICS, (lv, cr, ex)):
+                rows[n].append("%s{%s} %d" % (n, lab, val))
+        procs.append('gostray_process_goroutines{%s} %d'
+                     % (",".join('%s="%s"' % (k, esc(v)) for k, v in base.items()), sum(x[3] for x in sites)))
+    out = []
+    for n, typ in zip(SITE_METRICS, ("gauge", "counter", "counter")):
+        out += ["# HELP %s Goroutines of one creation site." % n, "# TYPE %s %s" % (n, typ)] + rows[n]
+    out += ["# HELP gostray_process_goroutines Live goroutines of one process.",
+            "# TYPE gostray_process_goroutines gauge"] + procs
+    out += ["# HELP gostray_attached_processes Processes attached.", "# TYPE gostray_attached_processes gauge",
+            "gostray_attached_processes %d" % len(zoos),
+            "# HELP gostray_attached_binaries Binaries probed.", "# TYPE gostray_attached_binaries gauge",
+            "gostray_attached_binaries %d" % len({z.exe for z, _ in zoos}),
+            "# HELP gostray_lost_events_total Events lost.", "# TYPE gostray_lost_events_total counter",
+            "gostray_lost_events_total 0"]
+    return "\n".join(out) + "\n"
+
+
+def case_selftest(c, args, versions):
+    """The harness without gostray: zoos (one in a namespace, host pid
+    found), their truths, a fake endpoint serving what node should, the
+    checks pass on it and fail on a wrong count, an unknown pid, an
+    excluded pid; promtool accepts the fake exposition."""
+    tok = secrets.token_hex(3)
+    marks = it.find_markers(it.ZOO_DIR)
+    v = versions[-1]
+    a = Zoo(c, "zooA", copy_binary(c, args, v, "static", "gsn%s-a" % tok), v)
+    b = Zoo(c, "zooB-ns", copy_binary(c, args, v, "static", "gsn%s-b" % tok), v, ns=True)
+    a.ready()
+    b.ready()
+    c.check(b.pid != b.p.pid and ns_pids(b.pid)[-1] == 1, "ns zoo's host pid not found")
+    for q in (a, b):
+        q.phase2()
+    for q in (a, b):
+        q.phase2_done()
+    ta, tb = a.truth(), b.truth()
+    c.check(ta["num_goroutine"] == ta["expected_goroutines"], "zoo A not quiescent")
+    fake = FakeNode()
+    try:
+        fake.text = fake_exposition([(a, ta), (b, tb)], marks)
+        s = scrape(fake.url)
+        errs = global_errors(s, [a, b], []) + zoo_errors(s, a, ta, marks, "exact") + \
+            zoo_errors(s, b, tb, marks, "exact")
+        c.check(not errs, "the checks fail on a correct exposition: %s" % errs)
+        fake.text = fake_exposition([(a, ta), (b, tb)], marks, bump="zooB-ns")
+        s = scrape(fake.url)
+        errs = zoo_errors(s, b, tb, marks, "exact")
+        c.check(any("truth" in e for e in errs) and any("NumGoroutine" in e for e in errs),
+                "a site's live off by one goes unnoticed: %s" % errs)
+        errs = global_errors(s, [a], [(b.pid, "excluded")])
+        c.check(any("attached_processes" in e for e in errs) and any("excluded" in e for e in errs),
+                "an extra process goes unnoticed: %s" % errs)
+        b.kill()
+        errs = global_errors(s, [a, b], [])
+        c.check(any("none of them ours" in e for e in errs), "a dead zoo's series go unnoticed: %s" % errs)
+        if shutil.which("promtool"):
+            fake.text = fake_exposition([(a, ta)], marks)
+            c.check(not promtool_errors(fake.text), "promtool: %s" % promtool_errors(fake.text))
+            c.check(promtool_errors("gostray_x{a=\"1\" 2\n"), "promtool accepts a broken exposition")
+        else:
+            it.log("SKIP selftest promtool: no promtool")
+        # poll() with nothing listening fails the case with a clear reason.
+        probe = it.Case("probe", 5)
+        poll(probe, "http://127.0.0.1:%d/metrics" % free_port(), lambda s: [], 1, "dead endpoint")
+        c.check(probe.errors and "GET" in probe.errors[0], "polling a dead endpoint: %s" % probe.errors)
+    finally:
+        fake.close()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--gostray", default="./gostray")
+    ap.add_argument("--go-bins", default="build/go")
+    ap.add_argument("--versions", default="1.19 1.27")
+    ap.add_argument("--only", default="", help="only cases whose name matches this regex")
+    ap.add_argument("--keep", action="store_true", help="keep each case's temporary files")
+    ap.add_argument("--selftest", action="store_true", help="test the harness alone (no gostray node)")
+    args = ap.parse_args()
+    args.gostray = os.path.abspath(args.gostray)
+    args.go_bins = os.path.abspath(args.go_bins)
+    args.scale = 1
+    args.variants = ""
+    versions = args.versions.split()
+    runner = it.Runner(args)
+    if os.geteuid() != 0:
+        it.log("FAIL node: must run as root (BPF, ptrace, unshare)")
+        return 1
+    if text_string_to_metric_families is None:
+        it.log("FAIL node: no prometheus_client parser (Debian: python3-prometheus-client)")
+        return 1
+    if args.selftest:
+        runner.case("node/selftest", case_selftest, 90, args, versions)
+    else:
+        if not os.access(args.gostray, os.X_OK):
+            it.log("FAIL node: no gostray binary at %s (run make first)" % args.gostray)
+            return 1
+        run_node_cases(runner, args, versions)
+    return runner.summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
