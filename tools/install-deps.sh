@@ -14,6 +14,9 @@ packages=(
 	# report.html opened in headless chromium, its screenshot read with PIL;
 	# DejaVu so that the page's text renders the same everywhere.
 	chromium python3-pil fonts-dejavu-core
+	# node mode's /metrics; promtool (in prometheus) and python3-yaml check
+	# the exposition and deploy/ (deploy/check.sh)
+	libmicrohttpd-dev prometheus python3-yaml
 	# `gostray node`'s exposition parsed by tests/integration/node.py
 	python3-prometheus-client
 )
@@ -37,3 +40,7 @@ echo "gostray: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >&2
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+# Only promtool is wanted from prometheus, not the server Debian starts.
+if [[ " ${missing[*]} " == *" prometheus "* && -d /run/systemd/system ]]; then
+	systemctl disable --now prometheus.service >&2 || true
+fi
