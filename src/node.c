@@ -15,6 +15,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <uthash.h>
 
@@ -64,6 +65,8 @@ struct node {
 	/* the budget (node_opts), checked every BUDGET_WINDOW_NS */
 	uint64_t budget_next_ns;
 	double budget_cpu_s;	/* CPU time at the start of the window */
+	double scan_cpu_s;	/* CPU time spent scanning and attaching, ever */
+	double budget_scan_cpu_s;	/* ... at the start of the window */
 	bool no_park;		/* the CPU cap took the park probes */
 	bool over_memory;
 };
@@ -496,6 +499,14 @@ static void scan_proc(struct node *n)
 
 /* ---- the budget ---- */
 
+static double thread_cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static double cpu_seconds(void)
 {
 	struct rusage ru;
@@ -531,7 +542,11 @@ static void check_budget(struct node *n, uint64_t now)
 
 	if (now < n->budget_next_ns)
 		return;
-	used = (cpu - n->budget_cpu_s) * 1e9 / (double)(BUDGET_WINDOW_NS) * 100;
+	/* Finding and attaching processes is paid once per process and
+	 * would not get cheaper without park probes: the cap judges the
+	 * steady cost, records and snapshots. */
+	used = ((cpu - n->budget_cpu_s) - (n->scan_cpu_s - n->budget_scan_cpu_s)) * 1e9 /
+	       (double)(BUDGET_WINDOW_NS) * 100;
 	if (n->budget_next_ns && n->o.max_cpu_pct > 0 && used > n->o.max_cpu_pct &&
 	    !n->no_park) {
 		n->no_park = true;
@@ -543,6 +558,7 @@ static void check_budget(struct node *n, uint64_t now)
 	}
 	n->over_memory = n->o.max_rss_bytes && node_rss_bytes() > n->o.max_rss_bytes;
 	n->budget_cpu_s = cpu;
+	n->budget_scan_cpu_s = n->scan_cpu_s;
 	n->budget_next_ns = now + BUDGET_WINDOW_NS;
 }
 
@@ -597,7 +613,10 @@ int node_poll(struct node *n, int timeout_ms)
 	}
 	check_budget(n, now);
 	if (now >= n->next_scan_ns) {
+		double t0 = thread_cpu_seconds();
+
 		scan_proc(n);
+		n->scan_cpu_s += thread_cpu_seconds() - t0;
 		n->next_scan_ns = monotonic_ns() + (uint64_t)(n->o.scan_interval_s * 1e9);
 	}
 	return 0;

@@ -1218,6 +1218,12 @@ def main():
             for x in variants_of(args, v, name):
                 runner.case("info/go%s/%s.%s" % (v, name, x), case_info, 40, args, v, binary(args, v, name, x))
 
+    if not args.zoo_selfcheck and (not runner.only or runner.only.search("node/")):
+        # gostray node: every Go process of the host (tests/integration/node.py).
+        import node as node_cases
+        node_args = argparse.Namespace(**vars(args))
+        node_args.go_bins = os.path.abspath(args.go_bins)
+        node_cases.run_node_cases(runner, node_args, versions)
     if not args.zoo_selfcheck:
         runner.case("bad/not-go", case_not_go, 30, args)
         runner.case("bad/no-such-pid", case_no_pid, 30, args)
