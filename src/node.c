@@ -24,11 +24,13 @@
 
 /* One distinct executable file (device, inode), Go or not: each is
  * inspected once. */
+struct bin_key {
+	dev_t dev;
+	ino_t ino;
+};
+
 struct node_binary {
-	struct bin_key {
-		dev_t dev;
-		ino_t ino;
-	} key;
+	struct bin_key key;
 	bool traceable;		/* a supported Go binary, probes loaded */
 	struct target t;	/* analysed on its first process */
 	struct probeset ps;
@@ -43,6 +45,7 @@ struct node_binary {
 struct skipped {
 	pid_t pid;
 	uint64_t start_ticks;
+	struct bin_key exe;	/* what it ran: an exec makes it new */
 	uint32_t seen_scan;
 	UT_hash_handle hh;
 };
@@ -318,7 +321,7 @@ err_refuse:
 
 /* ---- processes ---- */
 
-static void skip(struct node *n, pid_t pid, uint64_t start_ticks)
+static void skip(struct node *n, pid_t pid, uint64_t start_ticks, const struct bin_key *exe)
 {
 	struct skipped *s;
 
@@ -331,6 +334,7 @@ static void skip(struct node *n, pid_t pid, uint64_t start_ticks)
 		HASH_ADD(hh, n->skipped, pid, sizeof(s->pid), s);
 	}
 	s->start_ticks = start_ticks;
+	s->exe = *exe;
 	s->seen_scan = n->scan_gen;
 }
 
@@ -365,7 +369,7 @@ static void process_attach(struct node *n, pid_t pid, uint64_t start_ticks,
 			n->h.over_memory_total++;
 		else
 			n->h.over_limit_total++;
-		skip(n, pid, start_ticks);
+		skip(n, pid, start_ticks, &b->key);
 		return;
 	}
 	e = calloc(1, sizeof(*e));
@@ -411,12 +415,23 @@ err_refuse:
 	say(n, "PID %d (%s): not traced: %s", (int)pid, exe_base, err);
 	n->h.refused_total++;
 	free(e);
-	skip(n, pid, start_ticks);
+	skip(n, pid, start_ticks, &b->key);
 	if (b->nprocs == 0)
 		binary_close(n, b);
 }
 
 /* A process seen in /proc: traced already, to skip, or new. */
+static bool same_key(const struct bin_key *a, const struct bin_key *b)
+{
+	return a->dev == b->dev && a->ino == b->ino;
+}
+
+/*
+ * A process seen in /proc: traced already, to skip, or new.  A process is
+ * known by its PID, its start time (PID reuse) and the file it runs: a
+ * shell that execs a Go service, or a Go program that execs another, is
+ * looked at again.
+ */
 static void scan_one(struct node *n, pid_t pid)
 {
 	char path[64], exe[PATH_MAX], cgroup[4096] = "";
@@ -424,29 +439,35 @@ static void scan_one(struct node *n, pid_t pid)
 	struct node_entry *e;
 	struct skipped *s;
 	struct node_binary *b;
-	struct bin_key key;
+	struct bin_key key = { 0 };
 	struct stat st;
 	uint64_t start = 0;
-	ssize_t len;
+	ssize_t len = 0;
+	bool runs_file;
 
 	if (read_start_ticks(pid, &start))
 		return;		/* gone meanwhile */
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	/* Kernel threads have no executable; so do zombies. */
+	runs_file = !stat(path, &st) && S_ISREG(st.st_mode);
+	if (runs_file) {
+		key.dev = st.st_dev;
+		key.ino = st.st_ino;
+	}
 	HASH_FIND(hh, n->procs, &pid, sizeof(pid), e);
 	if (e) {
-		if (e->p.start_ticks == start)
+		if (e->p.start_ticks == start && same_key(&e->p.bin->key, &key))
 			return;
-		process_forget(n, e, "exited (its PID was reused)");
+		process_forget(n, e, e->p.start_ticks == start ? "exec'd another program" :
+				     "exited (its PID was reused)");
 	}
 	HASH_FIND(hh, n->skipped, &pid, sizeof(pid), s);
-	if (s && s->start_ticks == start) {
+	if (s && s->start_ticks == start && same_key(&s->exe, &key)) {
 		s->seen_scan = n->scan_gen;
 		return;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	/* Kernel threads have no executable; so do zombies. */
-	if (stat(path, &st) || !S_ISREG(st.st_mode) ||
-	    (len = readlink(path, exe, sizeof(exe) - 1)) <= 0) {
-		skip(n, pid, start);
+	if (!runs_file || (len = readlink(path, exe, sizeof(exe) - 1)) <= 0) {
+		skip(n, pid, start, &key);
 		return;
 	}
 	exe[len] = '\0';
@@ -454,15 +475,12 @@ static void scan_one(struct node *n, pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
 	read_small_file(path, cgroup, sizeof(cgroup));
 	if (!wanted(n, base, cgroup)) {
-		skip(n, pid, start);
+		skip(n, pid, start, &key);
 		return;
 	}
-	memset(&key, 0, sizeof(key));
-	key.dev = st.st_dev;
-	key.ino = st.st_ino;
 	b = binary_get(n, pid, &key);
 	if (!b || !b->traceable) {
-		skip(n, pid, start);
+		skip(n, pid, start, &key);
 		return;
 	}
 	process_attach(n, pid, start, b, base, cgroup);
