@@ -37,6 +37,9 @@ Cases:
   node/churn      100 short-lived zoo processes of 4 binaries (8 at a
                   time), each attached and forgotten: gostray's fds back
                   to their count before (+-2), RSS growth bounded.
+  node/exec       a shell that execs the zoo: traced once it is Go, exact.
+  node/budget     --max-cpu 0.1 under heavy churn: the park probes go, the
+                  metrics say so, the counts stay exact.
   node/promtool   `promtool check metrics` on the expositions scraped by
                   the cases above (SKIP line, no failure, when promtool is
                   absent and tools/install-deps.sh does not provide it).
@@ -817,6 +820,82 @@ def case_promtool(c, shared):
             c.check(False, "%s: %s" % (name, e))
 
 
+def case_exec(c, args, versions, shared):
+    """A shell that execs a Go service (what many containers' entrypoints
+    do): the process is first a shell (not Go, skipped), then, same PID
+    and start time, the zoo: node must notice the exec and trace it, with
+    the zoo's exact counts."""
+    tok = secrets.token_hex(3)
+    marks = it.find_markers(it.ZOO_DIR)
+    v = versions[-1]
+    path = copy_binary(c, args, v, "static", "gse%s-%s" % (tok, v))
+    g, url = start_node(c, args, "^(gse%s-.*|bash)$" % tok)
+    truth_path = os.path.join(c.tmpdir(), "exec.truth.json")
+    sh = it.Proc(c, "bash-exec", ["bash", "-c", "sleep %d; exec %s -truth %s" % (
+        2 * SCAN_INTERVAL + 1, path, truth_path)])
+    c.show.append(("bash-exec", sh, "err"))
+    line = sh.wait_line("out", lambda l: l.startswith("READY "), c.left(40), "READY line")
+    c.check(int(line.split()[1]) == sh.pid, "the zoo's pid %s is not the shell's %d (no exec?)"
+            % (line.split()[1], sh.pid))
+    sh.signal(signal.SIGUSR2)
+    sh.wait_line("out", lambda l: l == "TRUTH-WRITTEN", c.left(20), "TRUTH-WRITTEN")
+    truth = it.read_truth(c, truth_path)
+    name = "select-forever"
+
+    def errors_of(s):
+        got = s.one("gostray_goroutines_live", pid=sh.pid, site_file=os.path.join(
+            it.ZOO_DIR, marks[name][0]), site_line=marks[name][1])
+        want = truth["sites"][name]["live"]
+        return [] if got == want else ["%s of the exec'd zoo (pid %d): live %r, want %d"
+                                       % (name, sh.pid, got, want)]
+    poll(c, url, errors_of, 6 * SCAN_INTERVAL + 10, "the exec'd zoo in the metrics")
+    g.wait_line("err", mentions(sh.pid, "attached"), c.left(5), "'attached' line for the exec'd zoo")
+    sh.signal(signal.SIGTERM)
+    sh.wait(c.left(10), "exit after SIGTERM")
+    g.signal(signal.SIGINT)
+    c.check(g.wait(c.left(20), "exit after SIGINT") == 0, "gostray node did not exit 0 on SIGINT")
+
+
+def case_budget(c, args, versions, shared):
+    """--max-cpu 0.1: a zoo churning hundreds of thousands of goroutines
+    pushes node's steady cost over the cap, so the park probes go, which the
+    metrics say; the process stays traced, its counts exact."""
+    tok = secrets.token_hex(3)
+    marks = it.find_markers(it.ZOO_DIR)
+    v = versions[-1]
+    path = copy_binary(c, args, v, "static", "gsb%s-%s" % (tok, v))
+    truth_path = os.path.join(c.tmpdir(), "budget.truth.json")
+    z = it.Proc(c, "zoo-churn", [path, "-truth", truth_path, "-churn", "400000"])
+    c.show.append(("zoo-churn", z, "err"))
+    z.wait_line("out", lambda l: l.startswith("READY "), c.left(30), "READY line")
+    g, url = start_node(c, args, "^gsb" + tok, ["--max-cpu", "0.1"])
+    g.wait_line("err", mentions(z.pid, "attached"), c.left(15), "'attached' line")
+    z.signal(signal.SIGUSR1)
+
+    def errors_of(s):
+        got = s.one("gostray_budget_drops_total", what="park_probes")
+        return [] if got and got >= 1 else ["gostray_budget_drops_total{what=park_probes} %r, "
+                                            "want >= 1" % got]
+    poll(c, url, errors_of, 40, "the CPU cap in the metrics")
+    g.wait_line("err", lambda l: "park probes off" in l, c.left(5), "'park probes off' line")
+    z.wait_line("out", lambda l: l == "PHASE2-DONE", c.left(90), "PHASE2-DONE")
+    z.signal(signal.SIGUSR2)
+    z.wait_line("out", lambda l: l == "TRUTH-WRITTEN", c.left(20), "TRUTH-WRITTEN")
+    truth = it.read_truth(c, truth_path)
+    name = "mutex-wait"
+
+    def exact(s):
+        got = s.one("gostray_goroutines_live", pid=z.pid, site_file=os.path.join(
+            it.ZOO_DIR, marks[name][0]), site_line=marks[name][1])
+        want = truth["sites"][name]["live"]
+        return [] if got == want else ["%s: live %r after the cap, want %d" % (name, got, want)]
+    poll(c, url, exact, 10, "exact counts with the park probes off")
+    z.signal(signal.SIGTERM)
+    z.wait(c.left(10), "exit after SIGTERM")
+    g.signal(signal.SIGINT)
+    c.check(g.wait(c.left(20), "exit after SIGINT") == 0, "gostray node did not exit 0 on SIGINT")
+
+
 def run_node_cases(runner, args, versions):
     """Registers the node cases with run.py's Runner.  args: gostray,
     go_bins (absolute), keep, only (run.py's arguments)."""
@@ -828,6 +907,8 @@ def run_node_cases(runner, args, versions):
     runner.case("node/scenario", case_scenario, 150, args, have, shared)
     runner.case("node/top-sites", case_top_sites, 45, args, have, shared)
     runner.case("node/churn", case_churn, 120, args, have, shared)
+    runner.case("node/exec", case_exec, 60, args, have, shared)
+    runner.case("node/budget", case_budget, 150, args, have, shared)
     if shutil.which("promtool"):
         runner.case("node/promtool", case_promtool, 60, shared)
     elif promtool_provided():
