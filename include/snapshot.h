@@ -68,6 +68,15 @@ int snapshot_read(const struct snapshot_source *src, struct snapshot *out,
 		  char *err, size_t errlen);
 void snapshot_free(struct snapshot *s);
 
+/*
+ * A second look at the goroutines s saw runnable, in place: what a full
+ * second snapshot would show for the only gs that can be half-made (up to
+ * Go 1.23 newproc1 marks a reused g runnable before it writes the new
+ * goid), at the cost of reading a few gs instead of all of them.  The
+ * others keep their first reading; gs no longer alive leave s.
+ */
+int snapshot_reread_runnable(const struct snapshot_source *src, struct snapshot *s);
+
 /* true for states in which a g is a goroutine that exists (not free). */
 bool go_status_alive(uint32_t status);
 

@@ -113,14 +113,23 @@ int proctrace_baseline(struct proctrace *p, uint64_t attach_ns, proctrace_drain 
 	/* Records produced while the snapshot was read go in first. */
 	drain(drain_ctx);
 	collector_merge_baseline(p->coll, &base, attach_ns);
-	collector_apply_snapshot(p->coll, &base);
 	p->baseline_live = base.n;
-	snapshot_free(&base);
 	/* Up to Go 1.23 newproc1 marks a reused g runnable before it writes
-	 * the new goid: a second look drops goroutines the first read saw
-	 * half-made.  From 1.24 the goid is written first. */
-	if (p->t->minor <= 23)
-		proctrace_refresh_waits(p, drain, drain_ctx);
+	 * the new goid: a second look at the gs seen runnable (the only ones
+	 * that can be half-made) drops the goroutines the first read saw
+	 * that way.  From 1.24 the goid is written first. */
+	if (p->t->minor <= 23) {
+		struct snapshot_source src = {
+			.mem = &p->mem,
+			.off = &p->t->off,
+		};
+
+		if (snapshot_reread_runnable(&src, &base))
+			base.unreadable++;	/* then judge no phantom */
+		drain(drain_ctx);
+	}
+	collector_apply_snapshot(p->coll, &base);
+	snapshot_free(&base);
 	p->baseline_ns = monotonic_ns();
 	/* The series start at the attach, with the baseline's counts. */
 	collector_sample(p->coll, attach_ns, true);

@@ -263,6 +263,56 @@ err_free:
 	return ret;
 }
 
+int snapshot_reread_runnable(const struct snapshot_source *src, struct snapshot *s)
+{
+	size_t gsize = g_read_size(src->off), i, k, n = 0, kept = 0;
+	struct procmem_req *reqs;
+	size_t *which;
+	uint8_t *raw;
+
+	for (i = 0; i < s->n; i++)
+		n += s->gs[i].status == G_RUNNABLE;
+	if (!n)
+		return 0;
+	reqs = calloc(n, sizeof(*reqs));
+	which = calloc(n, sizeof(*which));
+	raw = malloc(n * gsize);
+	if (!reqs || !which || !raw) {
+		free(reqs);
+		free(which);
+		free(raw);
+		return -ENOMEM;
+	}
+	for (i = 0, k = 0; i < s->n; i++) {
+		if (s->gs[i].status != G_RUNNABLE)
+			continue;
+		reqs[k].addr = s->gs[i].addr;
+		reqs[k].len = gsize;
+		reqs[k].buf = raw + k * gsize;
+		which[k++] = i;
+	}
+	procmem_readv(src->mem, reqs, n);
+	for (k = 0; k < n; k++) {
+		struct snap_g *g = &s->gs[which[k]];
+
+		if (!reqs[k].ok) {
+			s->unreadable++;	/* no phantom judged on a partial look */
+			continue;
+		}
+		decode_g(src->off, g->addr, reqs[k].buf, g);
+	}
+	/* Those no longer alive leave the snapshot, as a full read would. */
+	for (i = 0; i < s->n; i++)
+		if (go_status_alive(s->gs[i].status))
+			s->gs[kept++] = s->gs[i];
+	s->n = kept;
+	s->finished_ns = monotonic_ns();
+	free(reqs);
+	free(which);
+	free(raw);
+	return 0;
+}
+
 void snapshot_free(struct snapshot *s)
 {
 	free(s->gs);
