@@ -21,6 +21,7 @@ struct gor {
 	uint64_t parked_ns;
 	int last_reason;
 	bool from_baseline;
+	bool pooled;			/* in a baseline's block: not freed alone */
 	uint32_t seen_gen;		/* last snapshot generation that showed it */
 	UT_hash_handle hh;
 	struct gor *prev, *next;	/* the site's live_list */
@@ -53,6 +54,8 @@ struct collector {
 	uint64_t end_ns;		/* probes being removed since */
 	uint64_t after_end;
 	uint64_t duplicates;
+	struct gor **baseline_blocks;	/* one block of gors per baseline merged */
+	size_t nbaseline_blocks;
 	struct trend trend;		/* the clock of every site's series */
 	bool trend_started;
 };
@@ -96,8 +99,12 @@ void collector_free(struct collector *c)
 		return;
 	HASH_ITER(hh, c->gors, g, gtmp) {
 		HASH_DEL(c->gors, g);
-		free(g);
+		if (!g->pooled)
+			free(g);
 	}
+	while (c->nbaseline_blocks)
+		free(c->baseline_blocks[--c->nbaseline_blocks]);
+	free(c->baseline_blocks);
 	HASH_ITER(hh, c->sites, s, stmp) {
 		struct site_stack *st, *sttmp;
 
@@ -250,7 +257,8 @@ static void gor_remove(struct collector *c, struct gor *g)
 	g->site->live--;
 	g->stack->live--;
 	HASH_DEL(c->gors, g);
-	free(g);
+	if (!g->pooled)
+		free(g);
 }
 
 /* A goroutine the snapshot saw (so counted as live at start) turns out to be
@@ -442,6 +450,7 @@ void collector_merge_baseline(struct collector *c, const struct snapshot *s,
 			      uint64_t attach_ns)
 {
 	struct baseline_item *items = calloc(s->n ? s->n : 1, sizeof(*items));
+	struct gor *block = NULL, **blocks;
 	struct tombstone *t;
 	size_t i, n = 0;
 
@@ -461,16 +470,28 @@ void collector_merge_baseline(struct collector *c, const struct snapshot *s,
 	}
 	/* Prepending youngest-first leaves each site's list oldest-first. */
 	qsort(items, n, sizeof(*items), cmp_since_desc);
+	/* One allocation for the whole baseline (100 000 gs: one calloc, not
+	 * 100 000), kept until the collector goes; a baseline goroutine that
+	 * exits leaves its slot unused. */
+	blocks = realloc(c->baseline_blocks, (c->nbaseline_blocks + 1) * sizeof(*blocks));
+	if (blocks) {
+		c->baseline_blocks = blocks;
+		block = n ? calloc(n, sizeof(*block)) : NULL;
+		if (block)
+			c->baseline_blocks[c->nbaseline_blocks++] = block;
+	}
 	for (i = 0; i < n; i++) {
 		const struct snap_g *sg = items[i].sg;
 		struct site *site = site_get(c, sg->gopc, sg->startpc);
 		struct site_stack *st = site ? site_stack_get(site, NULL) : NULL;
-		struct gor *g = calloc(1, sizeof(*g));
+		struct gor *g = block ? &block[i] : calloc(1, sizeof(*g));
 
 		if (!st || !g) {
-			free(g);
+			if (!block)
+				free(g);
 			continue;
 		}
+		g->pooled = block != NULL;
 		g->goid = sg->goid;
 		g->parent_goid = sg->parent_goid;
 		g->site = site;

@@ -114,7 +114,8 @@ static int cmp_slot_addr(const void *a, const void *b)
 /* Plan the requests for slots (sorted views in order), reading them into
  * one buffer.  Returns the number of requests, 0 on allocation failure. */
 static size_t plan_ranges(struct gslot *slots, struct gslot **order, size_t n,
-			  size_t gsize, struct procmem_req **reqs_out, uint8_t **buf_out)
+			  size_t gsize, struct procmem_req **reqs_out, uint8_t **buf_out,
+			  size_t *buf_len)
 {
 	struct procmem_req *reqs = calloc(n, sizeof(*reqs));
 	size_t i, nr = 0, total = 0;
@@ -139,11 +140,12 @@ static size_t plan_ranges(struct gslot *slots, struct gslot **order, size_t n,
 	}
 	for (i = 0; i < nr; i++)
 		total += reqs[i].len;
-	buf = malloc(total ? total : 1);
+	buf = procmem_buf_alloc(total);
 	if (!buf) {
 		free(reqs);
 		return 0;
 	}
+	*buf_len = total;
 	for (i = 0, total = 0; i < nr; i++) {
 		reqs[i].buf = buf + total;
 		total += reqs[i].len;
@@ -161,7 +163,7 @@ int snapshot_read(const struct snapshot_source *src, struct snapshot *out,
 	size_t nreqs = 0;
 	const struct go_offsets *o = src->off;
 	uint64_t allglen = 0, allgptr = 0, *gptrs = NULL;
-	size_t gsize = g_read_size(o), i;
+	size_t gsize = g_read_size(o), i, raw_len = 0;
 	uint8_t *raw = NULL;
 	int ret;
 
@@ -214,7 +216,7 @@ int snapshot_read(const struct snapshot_source *src, struct snapshot *out,
 		order[i] = &slots[i];
 	}
 	qsort(order, allglen, sizeof(*order), cmp_slot_addr);
-	nreqs = plan_ranges(slots, order, allglen, gsize, &reqs, &raw);
+	nreqs = plan_ranges(slots, order, allglen, gsize, &reqs, &raw, &raw_len);
 	if (!nreqs) {
 		snprintf(err, errlen, "out of memory for %lu goroutines",
 			 (unsigned long)allglen);
@@ -247,7 +249,7 @@ int snapshot_read(const struct snapshot_source *src, struct snapshot *out,
 done:
 	out->finished_ns = monotonic_ns();
 	free(gptrs);
-	free(raw);
+	procmem_buf_free(raw, raw_len);
 	free(reqs);
 	free(slots);
 	free(order);
@@ -255,7 +257,7 @@ done:
 
 err_free:
 	free(gptrs);
-	free(raw);
+	procmem_buf_free(raw, raw_len);
 	free(reqs);
 	free(slots);
 	free(order);
