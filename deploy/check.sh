@@ -42,7 +42,7 @@ assert not pod.get("volumes"), "no volume is needed"
 (ctr,) = pod["containers"]
 sc = ctr["securityContext"]
 assert sc["capabilities"]["drop"] == ["ALL"], "drop ALL"
-assert sorted(sc["capabilities"]["add"]) == ["BPF", "PERFMON", "SYS_PTRACE"], sc["capabilities"]["add"]
+assert sorted(sc["capabilities"]["add"]) == ["BPF", "PERFMON", "SYS_ADMIN", "SYS_PTRACE"], sc["capabilities"]["add"]
 assert sc["readOnlyRootFilesystem"] is True and sc["privileged"] is False
 assert sc["allowPrivilegeEscalation"] is False
 args = ctr["args"]

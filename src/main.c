@@ -162,7 +162,8 @@ static const char usage_text[] =
 "  sudo gostray info 4242                  # Go version, probes, support\n"
 "  gostray info ./myservice --json         # analyse a binary, no root needed\n"
 "\n"
-"Needs root (or CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE) to trace.\n";
+"Needs root to trace (or CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and, on kernels\n"
+"since 2025, CAP_SYS_ADMIN for the uprobes).\n";
 
 static void usage(FILE *f)
 {

@@ -130,9 +130,14 @@ static int attach_point(struct probeset *ps, const struct target *t, pid_t pid,
 	if (!link) {
 		int e = errno;
 
+		/* Linux gave uprobes to CAP_PERFMON in 5.8 and took them
+		 * back to CAP_SYS_ADMIN in 2025 (stable kernels too): name
+		 * it, the bare EACCES says nothing. */
 		snprintf(err, errlen, "cannot attach the %s probe in %s at file "
-			 "offset 0x%lx: %s", probe_kind_name(p->kind), p->function,
-			 (unsigned long)p->file_offset, strerror(e));
+			 "offset 0x%lx: %s%s", probe_kind_name(p->kind), p->function,
+			 (unsigned long)p->file_offset, strerror(e),
+			 e == EACCES || e == EPERM ? " (this kernel lets only CAP_SYS_ADMIN "
+			 "create uprobes)" : "");
 		return -e;
 	}
 	ps->kinds[ps->nlinks] = p->kind;
