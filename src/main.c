@@ -139,8 +139,10 @@ static const char usage_text[] =
 "                       the profile's stacks: where goroutines are blocked\n"
 "                       (default), or what created them (dump: the go\n"
 "                       statement; capture: the whole creation stack)\n"
-"      --no-park        do not probe runtime.gopark (cheaper; wait reasons\n"
-"                       still come from snapshots)\n"
+"      --park           also probe runtime.gopark: each goroutine's last park\n"
+"                       time and the park counters (costs ~6 us per park;\n"
+"                       wait reasons come from snapshots either way)\n"
+"      --no-park        the default: no park probe\n"
 "      --by site|stack  top and capture: one row per go statement (default), or\n"
 "                       per go statement and call path that reached it\n"
 "      --stack-depth N  frames of each creation's call path to record (default\n"
@@ -181,6 +183,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 		{ "rows", required_argument, NULL, 'n' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "no-park", no_argument, NULL, 'P' },
+		{ "park", no_argument, NULL, 'K' },
 		{ "by", required_argument, NULL, 'B' },
 		{ "stack-depth", required_argument, NULL, 'S' },
 		{ "group", no_argument, NULL, 'g' },
@@ -195,7 +198,10 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 	char msg[128];
 	int c;
 
-	o->park = true;
+	/* Parks are the most frequent event and cost a trap each (~6 us here),
+	 * while wait reasons, verdicts and stacks come from snapshots: off
+	 * unless asked for (README "Performance"). */
+	o->park = false;
 	o->stack_depth = TRACER_DEFAULT_STACK_DEPTH;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:jn:agho:", longopts, NULL)) != -1) {
@@ -212,6 +218,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 		case 'n': o->rows = atoi(optarg); break;
 		case 'a': o->show_system = true; break;
 		case 'P': o->park = false; break;
+		case 'K': o->park = true; break;
 		case 'B':
 			if (strcmp(optarg, "site") && strcmp(optarg, "stack"))
 				return fail(NULL, "--by takes 'site' or 'stack'");
@@ -741,7 +748,8 @@ static const char node_usage_text[] =
 "                           from snapshots), counted in gostray_budget_drops_total\n"
 "      --max-memory MB      memory cap (default 256; 0: none): above it no new\n"
 "                           process is attached until memory is back under it\n"
-"      --no-park            do not probe runtime.gopark (cheaper)\n"
+"      --park               also probe runtime.gopark (park counters; ~6 us per\n"
+"                           park in every traced process); default: off\n"
 "      --stack-depth N      creation stack frames (default 0 in node mode)\n"
 "  -d, --duration TIME      stop after TIME (default: until SIGINT/SIGTERM)\n"
 "  -h, --help               this text\n"
@@ -823,6 +831,7 @@ static int parse_node_opts(int argc, char **argv, struct node_cli *c)
 		{ "max-cpu", required_argument, NULL, 'C' },
 		{ "max-memory", required_argument, NULL, 'M' },
 		{ "no-park", no_argument, NULL, 'P' },
+		{ "park", no_argument, NULL, 'K' },
 		{ "stack-depth", required_argument, NULL, 'S' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
@@ -833,7 +842,7 @@ static int parse_node_opts(int argc, char **argv, struct node_cli *c)
 
 	c->listen = HTTPSERVER_DEFAULT_LISTEN;
 	c->top_sites = METRICS_DEFAULT_TOP_SITES;
-	c->no.park = true;
+	c->no.park = false;	/* as in capture: see parse_opts */
 	c->no.stack_depth = 0;
 	c->no.ringbuf_bytes = 4u << 20;
 	c->no.max_processes = 1024;
@@ -879,6 +888,7 @@ static int parse_node_opts(int argc, char **argv, struct node_cli *c)
 				return fail(NULL, "invalid --scan-interval (at least 0.1 s)");
 			break;
 		case 'P': c->no.park = false; break;
+		case 'K': c->no.park = true; break;
 		case 'C': {
 			char *end;
 

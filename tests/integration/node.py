@@ -38,7 +38,7 @@ Cases:
                   time), each attached and forgotten: gostray's fds back
                   to their count before (+-2), RSS growth bounded.
   node/exec       a shell that execs the zoo: traced once it is Go, exact.
-  node/budget     --max-cpu 0.1 under heavy churn: the park probes go, the
+  node/budget     --park --max-cpu 0.1 under heavy churn: the park probes go, the
                   metrics say so, the counts stay exact.
   node/promtool   `promtool check metrics` on the expositions scraped by
                   the cases above (SKIP line, no failure, when promtool is
@@ -868,7 +868,7 @@ def case_budget(c, args, versions, shared):
     z = it.Proc(c, "zoo-churn", [path, "-truth", truth_path, "-churn", "400000"])
     c.show.append(("zoo-churn", z, "err"))
     z.wait_line("out", lambda l: l.startswith("READY "), c.left(30), "READY line")
-    g, url = start_node(c, args, "^gsb" + tok, ["--max-cpu", "0.1"])
+    g, url = start_node(c, args, "^gsb" + tok, ["--park", "--max-cpu", "0.1"])
     g.wait_line("err", mentions(z.pid, "attached"), c.left(15), "'attached' line")
     z.signal(signal.SIGUSR1)
 

@@ -603,7 +603,7 @@ def zoo_protocol(c, argv, on_ready=None, on_phase2=None):
 
 
 def case_zoo(c, args, v, bin_path, src_dir, extra=(), during=False):
-    """extra: gostray options (--no-park, --by stack: the report's rows are
+    """extra: gostray options (--park, --by stack: the report's rows are
     then per creation stack, summed per go statement before they are
     checked, and each caller's stack checked).  during: attach 0.5 s into phase
     2, while the controls churn, so the baseline read races with creations
@@ -1242,8 +1242,8 @@ def main():
                 runner.case("zoo-iter/go%s/%s%s" % (v, x, suffix), case_zoo, 180, args, v,
                             binary(args, v, "zoo-iter", x), ZOO_ITER_DIR)
             x = zoo_variants[0]
-            runner.case("zoo-nopark/go%s/%s%s" % (v, x, suffix), case_zoo, 180, args, v,
-                        binary(args, v, "zoo", x), ZOO_DIR, ["--no-park"])
+            runner.case("zoo-park/go%s/%s%s" % (v, x, suffix), case_zoo, 180, args, v,
+                        binary(args, v, "zoo", x), ZOO_DIR, ["--park"])
             runner.case("zoo-midchurn/go%s/%s%s" % (v, x, suffix), case_zoo, 180, args, v,
                         binary(args, v, "zoo", x), ZOO_DIR, (), True)
             runner.case("zoo-by-stack/go%s/%s%s" % (v, x, suffix), case_zoo, 180, args, v,
