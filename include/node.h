@@ -91,6 +91,9 @@ void node_cgroup_ids(const char *cgroup, char *cid, size_t cidlen, char *pod, si
 /* gostray's resident memory now (/proc/self/statm). */
 uint64_t node_rss_bytes(void);
 
+/* gostray's CPU time so far, user + system, every thread. */
+double node_cpu_seconds(void);
+
 /* Detach everything; nothing stays in any process. */
 void node_close(struct node *n);
 

@@ -525,7 +525,7 @@ static double thread_cpu_seconds(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static double cpu_seconds(void)
+double node_cpu_seconds(void)
 {
 	struct rusage ru;
 
@@ -555,7 +555,7 @@ uint64_t node_rss_bytes(void)
  */
 static void check_budget(struct node *n, uint64_t now)
 {
-	double cpu = cpu_seconds(), used;
+	double cpu = node_cpu_seconds(), used;
 	struct node_binary *b, *tmp;
 
 	if (now < n->budget_next_ns)

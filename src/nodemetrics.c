@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include "diagnose.h"
 #include "metrics.h"
@@ -117,13 +115,11 @@ int nodemetrics_render(struct node *n, unsigned int top, char **text, size_t *le
 	struct node_health h;
 	struct metrics_drop drops[4];
 	struct metrics_self self = { 0 };
-	struct rusage ru;
 	size_t i;
 	int ret;
 
 	node_for_each_process(n, gather_process, &g);
 	node_health(n, &h);
-	getrusage(RUSAGE_SELF, &ru);
 	drops[0] = (struct metrics_drop){ "processes_over_max", h.over_limit_total };
 	drops[1] = (struct metrics_drop){ "processes_over_memory", h.over_memory_total };
 	drops[2] = (struct metrics_drop){ "park_probes", h.park_probes_dropped };
@@ -135,8 +131,7 @@ int nodemetrics_render(struct node *n, unsigned int top, char **text, size_t *le
 		.create_hits = h.create_hits,
 		.park_hits = h.park_hits,
 		.exit_hits = h.exit_hits,
-		.cpu_seconds = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-			       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
+		.cpu_seconds = node_cpu_seconds(),
 		.rss_bytes = node_rss_bytes(),
 		.drops = drops,
 		.ndrops = 4,

@@ -80,11 +80,6 @@ static void add_wait_and_age(const struct verdict_input *in, char *buf, size_t l
 	}
 }
 
-static void set(struct verdict *out, enum verdict_kind k)
-{
-	out->kind = k;
-}
-
 /* The live count rose from the start to the middle to the end of the
  * window, and by a margin worth a look. */
 static bool rising(const struct verdict_input *in)
@@ -129,7 +124,7 @@ void verdict_judge(const struct verdict_input *in, struct verdict *out)
 	bool repeated, external_most = in->external > in->internal;
 
 	memset(out, 0, sizeof(*out));
-	set(out, VERDICT_OK);
+	out->kind = VERDICT_OK;
 	if (in->system) {
 		snprintf(r, rl, "the runtime's own goroutines");
 		return;
@@ -143,7 +138,7 @@ void verdict_judge(const struct verdict_input *in, struct verdict *out)
 		return;
 	}
 	if (in->forever) {
-		set(out, VERDICT_LEAK);
+		out->kind = VERDICT_LEAK;
 		snprintf(r, rl, "%" PRIu64 " blocked forever on %s: nothing can wake them",
 			 in->forever, in->forever_reason ? in->forever_reason : "nothing");
 		add_wait_and_age(in, r, rl);
@@ -153,13 +148,13 @@ void verdict_judge(const struct verdict_input *in, struct verdict *out)
 		survivors_reason(in, r, rl);
 		add_wait_and_age(in, r, rl);
 		if (!repeated) {
-			set(out, VERDICT_SUSPECT);
+			out->kind = VERDICT_SUSPECT;
 			strncat(r, "; once so far", rl - strlen(r) - 1);
 		} else if (external_most || !in->internal) {
-			set(out, VERDICT_SUSPECT);
+			out->kind = VERDICT_SUSPECT;
 			strncat(r, "; waiting on the outside", rl - strlen(r) - 1);
 		} else {
-			set(out, VERDICT_LEAK);
+			out->kind = VERDICT_LEAK;
 		}
 		return;
 	}
@@ -168,7 +163,7 @@ void verdict_judge(const struct verdict_input *in, struct verdict *out)
 		char since[24];
 
 		format_age(since, sizeof(since), VERDICT_LONG_PARKED_NS);
-		set(out, external_most || !in->internal ? VERDICT_SUSPECT : VERDICT_LEAK);
+		out->kind = external_most || !in->internal ? VERDICT_SUSPECT : VERDICT_LEAK;
 		snprintf(r, rl, "%" PRIu64 " of %" PRIu64 " parked for over %s, since before "
 			 "the trace", in->long_parked, in->live, since);
 		add_wait_and_age(in, r, rl);
@@ -177,7 +172,7 @@ void verdict_judge(const struct verdict_input *in, struct verdict *out)
 	if (rising(in)) {
 		char window[24];
 
-		set(out, VERDICT_SUSPECT);
+		out->kind = VERDICT_SUSPECT;
 		format_age(window, sizeof(window), in->window_ns);
 		snprintf(r, rl, "rising: +%" PRIu64 " in %s, %" PRIu64 " created, %" PRIu64
 			 " exited", in->live - in->live_at_start, window, in->created,

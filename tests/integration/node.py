@@ -820,6 +820,18 @@ def case_promtool(c, shared):
             c.check(False, "%s: %s" % (name, e))
 
 
+def site_live_errors(marks, truth, name, pid, when):
+    """errors_of for poll(): the live series of zoo site name (marker) in
+    process pid must equal the zoo's truth."""
+    def errors_of(s):
+        got = s.one("gostray_goroutines_live", pid=pid, site_file=os.path.join(
+            it.ZOO_DIR, marks[name][0]), site_line=marks[name][1])
+        want = truth["sites"][name]["live"]
+        return [] if got == want else ["%s (pid %d) %s: live %r, want %d"
+                                       % (name, pid, when, got, want)]
+    return errors_of
+
+
 def case_exec(c, args, versions, shared):
     """A shell that execs a Go service (what many containers' entrypoints
     do): the process is first a shell (not Go, skipped), then, same PID
@@ -840,15 +852,8 @@ def case_exec(c, args, versions, shared):
     sh.signal(signal.SIGUSR2)
     sh.wait_line("out", lambda l: l == "TRUTH-WRITTEN", c.left(20), "TRUTH-WRITTEN")
     truth = it.read_truth(c, truth_path)
-    name = "select-forever"
-
-    def errors_of(s):
-        got = s.one("gostray_goroutines_live", pid=sh.pid, site_file=os.path.join(
-            it.ZOO_DIR, marks[name][0]), site_line=marks[name][1])
-        want = truth["sites"][name]["live"]
-        return [] if got == want else ["%s of the exec'd zoo (pid %d): live %r, want %d"
-                                       % (name, sh.pid, got, want)]
-    poll(c, url, errors_of, 6 * SCAN_INTERVAL + 10, "the exec'd zoo in the metrics")
+    poll(c, url, site_live_errors(marks, truth, "select-forever", sh.pid, "of the exec'd zoo"),
+         6 * SCAN_INTERVAL + 10, "the exec'd zoo in the metrics")
     g.wait_line("err", mentions(sh.pid, "attached"), c.left(5), "'attached' line for the exec'd zoo")
     sh.signal(signal.SIGTERM)
     sh.wait(c.left(10), "exit after SIGTERM")
@@ -882,14 +887,8 @@ def case_budget(c, args, versions, shared):
     z.signal(signal.SIGUSR2)
     z.wait_line("out", lambda l: l == "TRUTH-WRITTEN", c.left(20), "TRUTH-WRITTEN")
     truth = it.read_truth(c, truth_path)
-    name = "mutex-wait"
-
-    def exact(s):
-        got = s.one("gostray_goroutines_live", pid=z.pid, site_file=os.path.join(
-            it.ZOO_DIR, marks[name][0]), site_line=marks[name][1])
-        want = truth["sites"][name]["live"]
-        return [] if got == want else ["%s: live %r after the cap, want %d" % (name, got, want)]
-    poll(c, url, exact, 10, "exact counts with the park probes off")
+    poll(c, url, site_live_errors(marks, truth, "mutex-wait", z.pid, "after the cap"), 10,
+         "exact counts with the park probes off")
     z.signal(signal.SIGTERM)
     z.wait(c.left(10), "exit after SIGTERM")
     g.signal(signal.SIGINT)

@@ -241,7 +241,8 @@ def prom_request_site(s):
     return f == BG_READ or f.startswith("github.com/prometheus/client_golang/")
 
 
-def case_prometheus(c, args, prom, hey):
+def start_prometheus(c, prom):
+    """A prometheus with no scrape targets, ready; returns it and its port."""
     d = c.tmpdir()
     with open(os.path.join(d, "prom.yml"), "w") as f:
         f.write("global: {scrape_interval: 15s}\nscrape_configs: []\n")
@@ -251,6 +252,11 @@ def case_prometheus(c, args, prom, hey):
                                   "--storage.tsdb.path=" + os.path.join(d, "data")])
     c.show.append(("prometheus", p, "err"))
     wait_http(c, p, port, "/-/ready", 30, "prometheus")
+    return p, port
+
+
+def case_prometheus(c, args, prom, hey):
+    p, port = start_prometheus(c, prom)
 
     # Under load: hey scrapes /metrics (each scrape makes a dozen goroutines).
     rep, h = capture(c, args, p.pid, 3, lambda: start_hey(
@@ -275,15 +281,7 @@ def case_prometheus_bursts(c, args, prom, hey):
     """Bursty load on a real server (hey runs of 2 s, 100 connections, with
     pauses) during a 15 s capture: healthy churn, so no site may be a
     `leak` (`suspect` is allowed: idle connections look like it)."""
-    d = c.tmpdir()
-    with open(os.path.join(d, "prom.yml"), "w") as f:
-        f.write("global: {scrape_interval: 15s}\nscrape_configs: []\n")
-    port = free_ports(1)[0]
-    p = it.Proc(c, "prometheus", [prom, "--config.file=" + os.path.join(d, "prom.yml"),
-                                  "--web.listen-address=127.0.0.1:%d" % port,
-                                  "--storage.tsdb.path=" + os.path.join(d, "data")])
-    c.show.append(("prometheus", p, "err"))
-    wait_http(c, p, port, "/-/ready", 30, "prometheus")
+    p, port = start_prometheus(c, prom)
 
     def bursts():
         served = 0

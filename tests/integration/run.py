@@ -1065,8 +1065,9 @@ def case_capabilities(c, args, bin_path):
     line = z.wait_line("out", lambda l: l.startswith("READY "), c.left(30), "READY line")
     pid = int(line.split()[1])
     c.check(os.stat("/proc/%d" % pid).st_uid == 65534, "the zoo does not run as nobody")
-    limited = ["setpriv", "--bounding-set=-all," + CONTAINER_CAPS, "--inh-caps=-all"]
-    g = Proc(c, "gostray", limited + [args.gostray, "capture", str(pid), "-d", "2"])
+    def limited(caps):
+        return ["setpriv", "--bounding-set=-all," + caps, "--inh-caps=-all", args.gostray]
+    g = Proc(c, "gostray", limited(CONTAINER_CAPS) + ["capture", str(pid), "-d", "2"])
     c.show.append(("gostray", g, "err"))
     rc = g.wait(c.left(20))
     # Kernels that still let CAP_PERFMON create uprobes trace here: then
@@ -1074,8 +1075,8 @@ def case_capabilities(c, args, bin_path):
     if rc != 0:
         expect_one_line_error(c, g, rc, "CAP_SYS_ADMIN")
     c.check(z.p.poll() is None, "the zoo did not survive the refused attach")
-    g = Proc(c, "gostray", limited[:1] + ["--bounding-set=-all," + CONTAINER_CAPS + ",+sys_admin"] +
-             limited[2:] + [args.gostray, "capture", str(pid), "-d", "2", "--json"])
+    with_admin = limited(CONTAINER_CAPS + ",+sys_admin")
+    g = Proc(c, "gostray", with_admin + ["capture", str(pid), "-d", "2", "--json"])
     c.show.append(("gostray", g, "err"))
     rc = g.wait(c.left(30))
     c.check(rc == 0, "capture with BPF, PERFMON, SYS_PTRACE and SYS_ADMIN exited %s" % rc)
@@ -1083,8 +1084,7 @@ def case_capabilities(c, args, bin_path):
         rep = json_stdout(c, g)
         c.check(rep["totals"]["live_at_start"] > 100 and rep["totals"]["lost_events"] == 0,
                 "capture of another user's process: %s" % rep["totals"])
-    d = Proc(c, "gostray", limited[:1] + ["--bounding-set=-all," + CONTAINER_CAPS + ",+sys_admin"] +
-             limited[2:] + [args.gostray, "dump", str(pid), "--json"])
+    d = Proc(c, "gostray", with_admin + ["dump", str(pid), "--json"])
     rc = d.wait(c.left(30))
     c.check(rc == 0 and json_stdout(c, d).get("goroutine_count", 0) > 100,
             "dump of another user's process with container capabilities failed (%s)" % rc)
