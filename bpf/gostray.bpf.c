@@ -97,6 +97,17 @@ struct {
 	__type(value, __u8);
 } tracked_tgids SEC(".maps");
 
+/* Parks per (process, wait reason, go statement of the parking goroutine),
+ * one counter per CPU so that a park needs no atomic; include/
+ * gostray_events.h says why parks are counted here instead of streamed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1 << 14);	/* resized by userspace before load */
+	__type(key, struct gs_park_key);
+	__type(value, __u64);
+} park_counts SEC(".maps");
+
 static __always_inline void stat_inc(__u32 which)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &which);
@@ -301,29 +312,50 @@ int on_create_newproc1_ret(struct pt_regs *ctx)
 	return emit_create(ctx, ctx->ax, GS_VIA_NEWPROC1_RET);
 }
 
+/* EFLAGS bits: a JBE is taken when CF or ZF is set. */
+#define FLAGS_CF (1u << 0)
+#define FLAGS_ZF (1u << 6)
+
 /* Stack-check branch of runtime.gopark: R14 is the parking goroutine and CL
- * its waitReason.  May fire twice when the stack grows; the collector keeps
- * the latest, which is the same reason. */
+ * its waitReason. */
 SEC("uprobe")
 int on_park(struct pt_regs *ctx)
 {
-	struct gs_record *r;
-	__u64 goid = 0;
+	struct gs_park_key key = {};
+	__u64 one = 1, *count;
 	__u32 tgid;
+	long err;
 
+	/* The compare has run: when the branch will be taken, the stack
+	 * grows (or a preemption is served) and gopark starts over, passing
+	 * here again.  Counting only the pass that goes on keeps each park
+	 * counted once. */
+	if (ctx->flags & (FLAGS_CF | FLAGS_ZF))
+		return 0;
 	if (!wanted(&tgid))
 		return 0;
-	if (read_u64(&goid, ctx->r14, off.g_goid)) {
+	if (read_u64(&key.gopc, ctx->r14, off.g_gopc)) {
 		stat_inc(GS_STAT_READ_FAULTS);
 		return 0;
 	}
-	r = reserve(GS_REC_PARK, tgid);
-	if (!r)
-		return 0;
-	r->goid = goid;
-	r->park.reason = (__u8)ctx->cx;
-	submit(r);
+	key.tgid = tgid;
+	key.reason = (__u8)ctx->cx;
 	stat_inc(GS_STAT_PARK_HITS);
+	count = bpf_map_lookup_elem(&park_counts, &key);
+	if (count) {
+		*count += 1;	/* this CPU's slot */
+		return 0;
+	}
+	err = bpf_map_update_elem(&park_counts, &key, &one, BPF_NOEXIST);
+	if (err == -EEXIST) {	/* another CPU added the key meanwhile */
+		count = bpf_map_lookup_elem(&park_counts, &key);
+		if (count) {
+			*count += 1;
+			return 0;
+		}
+	}
+	if (err)
+		stat_inc(GS_STAT_PARK_DROPPED);
 	return 0;
 }
 

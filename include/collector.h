@@ -115,20 +115,12 @@ struct site {
 	uint32_t lifetime_log2[64];
 	/* latest snapshot: goroutines the Go 1.26+ GC proved leaked */
 	uint32_t gc_leaked;
+	/* parks of its goroutines counted by the park probe (--park), in
+	 * all and per wait reason (WAIT_REASONS_MAX, allocated at the first) */
+	uint64_t parks;
+	uint64_t *parks_by_reason;
 	struct trend_series series;	/* on the collector's trend clock */
 	UT_hash_handle hh;	/* sites by gopc */
-};
-
-struct goroutine_view {
-	uint64_t goid;
-	uint64_t parent_goid;
-	const struct site *site;
-	const struct site_stack *stack;
-	uint64_t born_ns;	/* 0 for goroutines from the baseline */
-	uint64_t seen_since_ns;	/* lower bound of its birth when born_ns == 0 */
-	uint64_t parked_ns;	/* last park seen, 0 if none */
-	int last_reason;	/* -1 if never seen parking */
-	bool from_baseline;
 };
 
 struct collector_totals {
@@ -226,9 +218,10 @@ void collector_site_survivors(const struct collector *c, const struct site *s,
 			      uint64_t now_ns, uint64_t min_age_ns, uint64_t long_ns,
 			      struct site_survivors *out);
 
-/* Visit every live goroutine. */
-void collector_for_each_goroutine(const struct collector *c,
-				  void (*cb)(const struct goroutine_view *g, void *ctx),
-				  void *ctx);
+/* The park probe's counter for (go statement gopc, wait reason): parks
+ * of the site's goroutines since the probe was first attached.  Counters
+ * only grow; the latest value read replaces the previous one. */
+void collector_set_parks(struct collector *c, uint64_t gopc, uint32_t reason,
+			 uint64_t count);
 
 #endif /* GOSTRAY_COLLECTOR_H */

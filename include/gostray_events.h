@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The record stream between bpf/gostray.bpf.c and the collector.
+ * The record stream between bpf/gostray.bpf.c and the collector, and the
+ * key of the in-kernel park counters.
  *
  * Every record that crosses the ring buffer is one fixed-size
  * struct gs_record whose first field is its type, so the consumer can
@@ -21,7 +22,9 @@
 
 enum gs_rec_type {
 	GS_REC_CREATE = 1,	/* a goroutine was created (go statement, coroutine...) */
-	GS_REC_PARK = 2,	/* a goroutine parked (runtime.gopark) */
+	/* 2 was a record per park: parks are now counted in the kernel
+	 * (struct gs_park_key), the ring buffer carries only what changes
+	 * the live counts */
 	GS_REC_EXIT = 3,	/* a goroutine is being destroyed */
 };
 
@@ -71,10 +74,6 @@ struct gs_record {
 			__u32 stack_id;
 		} create;
 		struct {
-			__u32 reason;		/* runtime waitReason value (per Go version) */
-			__u32 pad;
-		} park;
-		struct {
 			__u32 via;		/* enum gs_exit_via */
 			__u32 pad;
 			/* so an exit of a goroutine we never saw born (it
@@ -91,6 +90,24 @@ struct gs_record {
 static_assert(sizeof(struct gs_record) == 56, "gs_record layout changed");
 #else
 _Static_assert(sizeof(struct gs_record) == 56, "gs_record layout changed");
+#endif
+
+/*
+ * Parks are not streamed: the park probe adds one to a per-CPU counter
+ * under this key (the park_counts map), and userspace sums the CPUs when
+ * it reports.  A park costs the target the kernel's trap and a hash
+ * update, and the ring buffer carries nothing per park.
+ */
+struct gs_park_key {
+	__u32 tgid;		/* process the goroutine parked in */
+	__u32 reason;		/* runtime waitReason value (per Go version) */
+	__u64 gopc;		/* the parking goroutine's go statement (g.gopc) */
+};
+
+#ifdef __cplusplus
+static_assert(sizeof(struct gs_park_key) == 16, "gs_park_key layout changed");
+#else
+_Static_assert(sizeof(struct gs_park_key) == 16, "gs_park_key layout changed");
 #endif
 
 /*
@@ -118,6 +135,7 @@ enum gs_stat {
 	GS_STAT_READ_FAULTS,	/* bpf_probe_read_user failed: record skipped */
 	GS_STAT_STACK_FAULTS,	/* creation stack walk failed: record without stack */
 	GS_STAT_STACK_FULL,	/* creation stack maps full: record without stack */
+	GS_STAT_PARK_DROPPED,	/* park_counts full: a park of a new key not counted */
 	GS_STAT_MAX,
 };
 

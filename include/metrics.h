@@ -50,6 +50,7 @@ struct metrics_site {
 	uint64_t live;
 	uint64_t created;	/* cumulative since attach */
 	uint64_t exited;	/* cumulative since attach */
+	uint64_t parks;		/* cumulative since attach (--park) */
 	int verdict;		/* enum verdict_kind: 0 ok, 1 suspect, 2 leak */
 };
 
@@ -65,8 +66,10 @@ struct metrics_cardinality {
 	bool other_shown;	/* `other` had series: keep them */
 	uint64_t other_base_created;	/* promoted sites' counts when promoted */
 	uint64_t other_base_exited;
+	uint64_t other_base_parks;
 	uint64_t other_created;	/* last shown: never go back */
 	uint64_t other_exited;
+	uint64_t other_parks;
 };
 
 struct metrics_process {
@@ -95,6 +98,7 @@ struct metrics_self {
 	uint64_t rss_bytes;
 	const struct metrics_drop *drops;
 	size_t ndrops;
+	bool parks;		/* park probes configured: the parks family */
 };
 
 /* top is clamped to [1, METRICS_MAX_TOP_SITES].  0 or -ENOMEM. */

@@ -63,6 +63,7 @@ struct node_health {
 	uint64_t over_memory_total;	/* not traced: the memory cap reached */
 	uint64_t park_probes_dropped;	/* binaries whose park probes the CPU cap took */
 	bool cpu_capped;	/* the CPU cap is in force */
+	bool park_counted;	/* park probes asked for (--park): parks per site */
 	uint64_t lost_events;	/* sum over the binaries' ring buffers, ever */
 	uint64_t create_hits, park_hits, exit_hits;
 	uint64_t scans;

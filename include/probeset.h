@@ -24,7 +24,7 @@ struct gostray_bpf;
 struct bpf_link;
 
 struct probeset_opts {
-	bool park;		/* attach the park probe (wait reasons, park times) */
+	bool park;		/* attach the park probe (park counters) */
 	size_t ringbuf_bytes;	/* power of two */
 	int stack_depth;	/* creation stack frames, 0: none */
 	pid_t pid;		/* > 0: this process only; 0: every process of
@@ -38,6 +38,7 @@ struct probeset {
 	enum probe_kind kinds[PROBES_MAX];	/* what each link probes */
 	int nlinks;
 	int stack_depth;	/* as asked, bounded */
+	pid_t pid;		/* as in probeset_opts */
 	uint64_t attach_begin_ns;	/* first probe being attached */
 	uint64_t attach_ns;	/* every probe live (CLOCK_MONOTONIC) */
 };
@@ -64,9 +65,23 @@ int probeset_read_stack(void *ctx, uint32_t id, uint64_t *pcs, int max);
 /* Sum of the BPF per-CPU counters. */
 void probeset_stats(const struct probeset *ps, uint64_t stats[GS_STAT_MAX]);
 
-/* Remove the probes of one kind (node mode's CPU cap: the park probe);
- * how many were removed. */
+/* Remove the probes of one kind (node mode's CPU cap, park sampling: the
+ * park probe); how many were removed. */
 int probeset_detach_kind(struct probeset *ps, enum probe_kind kind);
+
+/* (Re)attach t's probes of one kind; nothing if they are live already.
+ * On failure none of that kind stays attached and err holds one line. */
+int probeset_attach_kind(struct probeset *ps, const struct target *t,
+			 enum probe_kind kind, char *err, size_t errlen);
+
+/* Every park counter (all CPUs summed), one call per key; how many keys,
+ * <0 on error.  Counters only grow while the process lives. */
+int probeset_read_parks(const struct probeset *ps,
+			void (*cb)(void *ctx, const struct gs_park_key *key, uint64_t count),
+			void *ctx);
+
+/* Node mode: drop the park counters of a process that is gone. */
+void probeset_forget_parks(struct probeset *ps, uint32_t tgid);
 
 /* Remove every probe, creation first.  Idempotent. */
 void probeset_detach(struct probeset *ps);

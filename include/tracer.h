@@ -18,8 +18,15 @@
 #include "snapshot.h"
 #include "target.h"
 
+/* Park sampling: the park probe is live the first park_sample_pct % of
+ * every window (it costs the target a trap per park while live). */
+#define TRACER_PARK_WINDOW_NS (10ull * 1000000000ull)
+
 struct tracer_opts {
-	bool park;		/* attach the park probe (wait reasons, park times) */
+	bool park;		/* attach the park probe (park counters) */
+	/* 1-99: the park probe only that share of the time; 0 or 100: all
+	 * the time (with park) */
+	int park_sample_pct;
 	size_t ringbuf_bytes;	/* power of two */
 	/* frames of each creation's call path to record, up to
 	 * GS_STACK_DEPTH_MAX; 0: none (every stack unknown) */
@@ -41,6 +48,11 @@ struct tracer {
 	bool target_exited;
 	uint64_t exited_ns;
 	int stack_depth;	/* as in tracer_opts, bounded */
+	bool park;		/* park counters wanted (tracer_opts.park) */
+	int park_sample_pct;	/* 100: the park probe stays on */
+	uint64_t park_on_ns;	/* time the park probe was live, until park_since */
+	uint64_t park_since;	/* live since (0: not live now) */
+	uint64_t parks_read_ns;	/* last read of the park counters */
 };
 
 /* Attach, read the baseline, reconcile.  On failure nothing stays attached
@@ -55,6 +67,9 @@ int tracer_poll(struct tracer *tr, int timeout_ms);
 /* Snapshot the live goroutines' states (wait reasons) into the collector.
  * Fails harmlessly when the target is gone. */
 int tracer_refresh_waits(struct tracer *tr);
+
+/* Time the park probe was live so far (the divisor of park rates). */
+uint64_t tracer_park_live_ns(const struct tracer *tr, uint64_t now_ns);
 
 /* Sum of the BPF per-CPU counters. */
 void tracer_stats(const struct tracer *tr, uint64_t stats[GS_STAT_MAX]);

@@ -18,8 +18,6 @@ struct gor {
 	struct site_stack *stack;	/* of site */
 	uint64_t born_ns;
 	uint64_t seen_since_ns;
-	uint64_t parked_ns;
-	int last_reason;
 	bool from_baseline;
 	bool pooled;			/* in a baseline's block: not freed alone */
 	uint32_t seen_gen;		/* last snapshot generation that showed it */
@@ -115,6 +113,7 @@ void collector_free(struct collector *c)
 		}
 		HASH_DEL(c->sites, s);
 		trend_series_free(&s->series);
+		free(s->parks_by_reason);
 		free(s);
 	}
 	HASH_CLEAR(hh_frames, c->cstacks_by_frames);
@@ -320,7 +319,6 @@ static void on_create_record(struct collector *c, const struct gs_record *r)
 	g->stack = st;
 	g->born_ns = r->ts_ns;
 	g->seen_since_ns = r->ts_ns;
-	g->last_reason = -1;
 	HASH_ADD(hh, c->gors, goid, sizeof(g->goid), g);
 	DL_APPEND(s->live_list, g);
 	s->created++;
@@ -397,16 +395,6 @@ static void on_exit_record(struct collector *c, const struct gs_record *r)
 	exit_of_unseen(c, r);
 }
 
-static void on_park_record(struct collector *c, const struct gs_record *r)
-{
-	struct gor *g = gor_find(c, r->goid);
-
-	if (!g)
-		return;	/* before the baseline merge: the snapshot has its reason */
-	g->parked_ns = r->ts_ns;
-	g->last_reason = (int)r->park.reason;
-}
-
 void collector_on_record(struct collector *c, const struct gs_record *r)
 {
 	switch (r->type) {
@@ -415,9 +403,6 @@ void collector_on_record(struct collector *c, const struct gs_record *r)
 		break;
 	case GS_REC_EXIT:
 		on_exit_record(c, r);
-		break;
-	case GS_REC_PARK:
-		on_park_record(c, r);
 		break;
 	}
 }
@@ -497,7 +482,6 @@ void collector_merge_baseline(struct collector *c, const struct snapshot *s,
 		g->site = site;
 		g->stack = st;
 		g->seen_since_ns = items[i].since;
-		g->last_reason = sg->status == G_WAITING ? sg->waitreason : -1;
 		g->from_baseline = true;
 		HASH_ADD(hh, c->gors, goid, sizeof(g->goid), g);
 		DL_PREPEND(site->live_list, g);
@@ -566,10 +550,8 @@ void collector_apply_snapshot(struct collector *c, const struct snapshot *s)
 			g->seen_gen = c->snapshot_gen;
 		if (sg->status != G_WAITING && sg->status != G_LEAKED)
 			continue;
-		if (g) {
-			g->last_reason = sg->waitreason;
+		if (g)
 			stack_parked(g->stack, sg->waitreason);
-		}
 		HASH_FIND(hh, c->sites, &sg->gopc, sizeof(sg->gopc), site);
 		if (site)
 			site->parked_by_reason[sg->waitreason]++;
@@ -727,26 +709,27 @@ uint64_t collector_stack_oldest_age(const struct collector *c,
 	return gor_age(g, now_ns, lower_bound);
 }
 
-void collector_for_each_goroutine(const struct collector *c,
-				  void (*cb)(const struct goroutine_view *g, void *ctx),
-				  void *ctx)
+void collector_set_parks(struct collector *c, uint64_t gopc, uint32_t reason,
+			 uint64_t count)
 {
-	const struct gor *g, *tmp;
+	struct site *s;
 
-	HASH_ITER(hh, c->gors, g, tmp) {
-		struct goroutine_view v = {
-			.goid = g->goid,
-			.parent_goid = g->parent_goid,
-			.site = g->site,
-			.stack = g->stack,
-			.born_ns = g->born_ns,
-			.seen_since_ns = g->seen_since_ns,
-			.parked_ns = g->parked_ns,
-			.last_reason = g->last_reason,
-			.from_baseline = g->from_baseline,
-		};
-		cb(&v, ctx);
+	if (reason >= WAIT_REASONS_MAX)
+		return;
+	/* every goroutine that parks was in the baseline or created since,
+	 * so its site is known; site_get only for a stray gopc */
+	s = site_get(c, gopc, 0);
+	if (!s)
+		return;
+	if (!s->parks_by_reason) {
+		s->parks_by_reason = calloc(WAIT_REASONS_MAX, sizeof(*s->parks_by_reason));
+		if (!s->parks_by_reason)
+			return;
 	}
+	if (count < s->parks_by_reason[reason])
+		return;	/* counters only grow; an older read arrived late */
+	s->parks += count - s->parks_by_reason[reason];
+	s->parks_by_reason[reason] = count;
 }
 
 const struct trend *collector_trend(const struct collector *c)

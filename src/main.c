@@ -58,6 +58,7 @@ struct cli_opts {
 	double duration_s;	/* 0: until Ctrl-C / target exit */
 	bool json;
 	bool park;
+	int park_sample_pct;	/* 1-99: park probe that share of the time */
 	bool show_system;
 	bool group;		/* dump: identical goroutines counted together */
 	bool runtime_frames;	/* dump: runtime-internal frames too */
@@ -139,9 +140,12 @@ static const char usage_text[] =
 "                       the profile's stacks: where goroutines are blocked\n"
 "                       (default), or what created them (dump: the go\n"
 "                       statement; capture: the whole creation stack)\n"
-"      --park           also probe runtime.gopark: each goroutine's last park\n"
-"                       time and the park counters (costs ~6 us per park;\n"
-"                       wait reasons come from snapshots either way)\n"
+"      --park           also probe runtime.gopark: parks per site and wait\n"
+"                       reason, counted in the kernel (costs the target ~6 us\n"
+"                       per park; wait reasons of the live goroutines come\n"
+"                       from snapshots either way)\n"
+"      --park-sample PCT  --park for PCT % of every 10 s only (1-100): the\n"
+"                       cost per second drops to PCT %, rates stay per second\n"
 "      --no-park        the default: no park probe\n"
 "      --by site|stack  top and capture: one row per go statement (default), or\n"
 "                       per go statement and call path that reached it\n"
@@ -160,6 +164,7 @@ static const char usage_text[] =
 "  sudo gostray capture 4242 -d 30s --json > incident.json\n"
 "  sudo gostray capture 4242 -d 15s --fail-on-leak   # canary: status 3 on a leak\n"
 "  sudo gostray top 4242 --by stack        # which callers reach the leaking line\n"
+"  sudo gostray capture 4242 -d 1m --park-sample 10   # who parks most, on what\n"
 "  sudo gostray dump 4242 --group          # where are they all blocked?\n"
 "  sudo gostray dump 4242 --json > goroutines.json\n"
 "  sudo gostray dump 4242 --pprof now.pb.gz && go tool pprof -top now.pb.gz\n"
@@ -184,6 +189,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 		{ "all", no_argument, NULL, 'a' },
 		{ "no-park", no_argument, NULL, 'P' },
 		{ "park", no_argument, NULL, 'K' },
+		{ "park-sample", required_argument, NULL, 'Q' },
 		{ "by", required_argument, NULL, 'B' },
 		{ "stack-depth", required_argument, NULL, 'S' },
 		{ "group", no_argument, NULL, 'g' },
@@ -219,6 +225,19 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 		case 'a': o->show_system = true; break;
 		case 'P': o->park = false; break;
 		case 'K': o->park = true; break;
+		case 'Q': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (end == optarg || (*end && strcmp(end, "%")) || v < 1 || v > 100) {
+				snprintf(msg, sizeof(msg), "invalid --park-sample '%s' "
+					 "(a percentage, 1 to 100)", optarg);
+				return fail(NULL, msg);
+			}
+			o->park = true;
+			o->park_sample_pct = (int)v;
+			break;
+		}
 		case 'B':
 			if (strcmp(optarg, "site") && strcmp(optarg, "stack"))
 				return fail(NULL, "--by takes 'site' or 'stack'");
@@ -283,7 +302,8 @@ static int open_traced_target(struct cli_opts *o, struct target *t)
 
 static int start_trace(struct cli_opts *o, struct target *t, struct tracer *tr)
 {
-	struct tracer_opts topts = { .park = o->park, .ringbuf_bytes = DEFAULT_RINGBUF_BYTES,
+	struct tracer_opts topts = { .park = o->park, .park_sample_pct = o->park_sample_pct,
+				     .ringbuf_bytes = DEFAULT_RINGBUF_BYTES,
 				     .stack_depth = o->stack_depth };
 	char err[512];
 

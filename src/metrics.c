@@ -66,6 +66,7 @@ static void promote(struct metrics_cardinality *c, const struct metrics_site *s)
 	/* What it counted so far stays in `other`, which must not go back. */
 	c->other_base_created += s->created;
 	c->other_base_exited += s->exited;
+	c->other_base_parks += s->parks;
 }
 
 static int site_verdict(const struct metrics_site *s)
@@ -216,7 +217,7 @@ struct row {
 	char file[METRICS_LABEL_MAX + 1];
 	int line;
 	bool other;
-	uint64_t live, created, exited;
+	uint64_t live, created, exited, parks;
 	int verdict;
 };
 
@@ -263,7 +264,7 @@ static int build_rows(struct proc_rows *pr)
 	const struct metrics_process *p = pr->p;
 	struct metrics_cardinality *c = p->card;
 	struct row other = { .other = true, .function = "other" };
-	uint64_t np_created = 0, np_exited = 0;
+	uint64_t np_created = 0, np_exited = 0, np_parks = 0;
 	const struct metrics_site *s;
 	struct row *r;
 	size_t i, n;
@@ -285,6 +286,7 @@ static int build_rows(struct proc_rows *pr)
 			other.live += s->live;
 			np_created += s->created;
 			np_exited += s->exited;
+			np_parks += s->parks;
 			if (site_verdict(s) > other.verdict)
 				other.verdict = site_verdict(s);
 			if (s->live || s->created)
@@ -301,6 +303,7 @@ static int build_rows(struct proc_rows *pr)
 		r->live = s->live;
 		r->created = s->created;
 		r->exited = s->exited;
+		r->parks = s->parks;
 		r->verdict = site_verdict(s);
 	}
 
@@ -312,6 +315,7 @@ static int build_rows(struct proc_rows *pr)
 			r->live += pr->rows[i].live;
 			r->created += pr->rows[i].created;
 			r->exited += pr->rows[i].exited;
+			r->parks += pr->rows[i].parks;
 			if (pr->rows[i].verdict > r->verdict)
 				r->verdict = pr->rows[i].verdict;
 			continue;
@@ -323,12 +327,14 @@ static int build_rows(struct proc_rows *pr)
 	if (pr->in_other || c->other_shown) {
 		/* Nothing shown yet to stay above: the promoted sites' past is theirs. */
 		if (!c->other_shown)
-			c->other_base_created = c->other_base_exited = 0;
+			c->other_base_created = c->other_base_exited = c->other_base_parks = 0;
 		c->other_created = max_u64(c->other_created, np_created + c->other_base_created);
 		c->other_exited = max_u64(c->other_exited, np_exited + c->other_base_exited);
+		c->other_parks = max_u64(c->other_parks, np_parks + c->other_base_parks);
 		c->other_shown = true;
 		other.created = c->other_created;
 		other.exited = c->other_exited;
+		other.parks = c->other_parks;
 		pr->rows[pr->n++] = other;
 	}
 	return 0;
@@ -374,7 +380,7 @@ static void put_process_labels(FILE *f, const char *name, const struct proc_rows
 	put_label(f, "pod", pr->pod, false);
 }
 
-enum site_value { SITE_LIVE, SITE_CREATED, SITE_EXITED, SITE_VERDICT };
+enum site_value { SITE_LIVE, SITE_CREATED, SITE_EXITED, SITE_PARKS, SITE_VERDICT };
 
 static void put_site_family(FILE *f, const struct proc_rows *prs, size_t nprocs,
 			    const char *name, const char *type, const char *help,
@@ -397,6 +403,9 @@ static void put_site_family(FILE *f, const struct proc_rows *prs, size_t nprocs,
 				break;
 			case SITE_EXITED:
 				v = r->exited;
+				break;
+			case SITE_PARKS:
+				v = r->parks;
 				break;
 			case SITE_VERDICT:
 				v = r->verdict;
@@ -474,6 +483,10 @@ int metrics_render(const struct metrics_process *procs, size_t nprocs,
 			"Goroutines created since gostray attached, by go statement.", SITE_CREATED);
 	put_site_family(f, prs, nprocs, "gostray_goroutines_exited_total", "counter",
 			"Goroutines exited since gostray attached, by go statement.", SITE_EXITED);
+	if (self && self->parks)
+		put_site_family(f, prs, nprocs, "gostray_goroutine_parks_total", "counter",
+				"Parks (blocking waits) of the goroutines of a go statement since "
+				"the park probe was attached (--park).", SITE_PARKS);
 	put_site_family(f, prs, nprocs, "gostray_site_leak_verdict", "gauge",
 			"gostray's verdict on a go statement: 0 ok, 1 suspect, 2 leak.", SITE_VERDICT);
 

@@ -343,6 +343,7 @@ static void process_forget(struct node *n, struct node_entry *e, const char *why
 	struct node_binary *b = e->p.bin;
 
 	probeset_track(&b->ps, (uint32_t)e->p.pid, false);
+	probeset_forget_parks(&b->ps, (uint32_t)e->p.pid);
 	drain_all(n);
 	say(n, "PID %d (%s): %s, forgotten", (int)e->p.pid, e->p.exe_base, why);
 	if (e->p.free_user)
@@ -640,12 +641,29 @@ int node_poll(struct node *n, int timeout_ms)
 	return 0;
 }
 
+static void park_count_to_collector(void *ctx, const struct gs_park_key *key,
+				    uint64_t count)
+{
+	struct node_binary *b = ctx;
+	struct node_entry *e;
+	pid_t pid = (pid_t)key->tgid;
+
+	HASH_FIND(hh, b->node->procs, &pid, sizeof(pid), e);
+	if (e && e->p.bin == b)
+		collector_set_parks(e->p.pt.coll, key->gopc, key->reason, count);
+}
+
 void node_refresh_waits(struct node *n)
 {
 	struct node_entry *e, *tmp;
+	struct node_binary *b, *btmp;
 
 	HASH_ITER(hh, n->procs, e, tmp)
 		proctrace_refresh_waits(&e->p.pt, drain_all, n);
+	if (n->o.park)
+		HASH_ITER(hh, n->bins, b, btmp)
+			if (b->traceable)
+				probeset_read_parks(&b->ps, park_count_to_collector, b);
 }
 
 void node_for_each_process(struct node *n, void (*cb)(struct node_process *p, void *ctx),
@@ -664,6 +682,7 @@ void node_health(const struct node *n, struct node_health *h)
 
 	*h = n->h;
 	h->cpu_capped = n->no_park;
+	h->park_counted = n->o.park;
 	h->processes = HASH_COUNT(n->procs);
 	h->binaries = 0;
 	memcpy(s, n->closed_stats, sizeof(s));

@@ -90,6 +90,7 @@ static void gather_process(struct node_process *p, void *ctx)
 			.live = s->live,
 			.created = s->created,
 			.exited = s->exited,
+			.parks = s->parks,
 			.verdict = (int)d[i].verdict.kind,
 		};
 	}
@@ -135,6 +136,7 @@ int nodemetrics_render(struct node *n, unsigned int top, char **text, size_t *le
 		.rss_bytes = node_rss_bytes(),
 		.drops = drops,
 		.ndrops = 4,
+		.parks = h.park_counted,
 	};
 	ret = g.err ? g.err : metrics_render(g.procs, g.n, &self, text, len);
 	for (i = 0; i < g.n; i++) {

@@ -16,6 +16,10 @@
 #include "snapshot.h"
 
 #define DEFAULT_MAX_TRACKED 4096
+/* (wait reason, go statement) pairs counted for one process, and for all
+ * of a node's processes of one binary */
+#define PARK_KEYS_ONE_PROCESS (1u << 14)
+#define PARK_KEYS_NODE (1u << 16)
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -80,6 +84,9 @@ int probeset_load(struct probeset *ps, const struct target *t,
 	bpf_map__set_max_entries(ps->skel->maps.events, (__u32)o->ringbuf_bytes);
 	bpf_map__set_max_entries(ps->skel->maps.tracked_tgids, o->pid > 0 ? 1 :
 				 (__u32)(o->max_tracked ? o->max_tracked : DEFAULT_MAX_TRACKED));
+	bpf_map__set_max_entries(ps->skel->maps.park_counts, o->pid > 0 ?
+				 PARK_KEYS_ONE_PROCESS : PARK_KEYS_NODE);
+	ps->pid = o->pid;
 	ret = gostray_bpf__load(ps->skel);
 	if (ret) {
 		snprintf(err, errlen, "cannot load the BPF programs: %s%s",
@@ -145,29 +152,54 @@ static int attach_point(struct probeset *ps, const struct target *t, pid_t pid,
 	return 0;
 }
 
+static int attach_kind(struct probeset *ps, const struct target *t,
+		       enum probe_kind kind, char *err, size_t errlen)
+{
+	const struct probe_plan *plan = &t->plan;
+	int i, ret;
+
+	for (i = 0; i < plan->n; i++) {
+		if (plan->points[i].kind != kind)
+			continue;
+		ret = attach_point(ps, t, ps->pid, &plan->points[i], err, errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 int probeset_attach(struct probeset *ps, const struct target *t,
 		    const struct probeset_opts *o, char *err, size_t errlen)
 {
-	const struct probe_plan *plan = &t->plan;
 	size_t k;
-	int i, ret;
+	int ret;
 
 	ps->attach_begin_ns = monotonic_ns();
 	for (k = 0; k < sizeof(attach_order) / sizeof(*attach_order); k++) {
 		if (attach_order[k] == PROBE_PARK && !o->park)
 			continue;
-		for (i = 0; i < plan->n; i++) {
-			if (plan->points[i].kind != attach_order[k])
-				continue;
-			ret = attach_point(ps, t, o->pid, &plan->points[i], err, errlen);
-			if (ret) {
-				probeset_detach(ps);
-				return ret;
-			}
+		ret = attach_kind(ps, t, attach_order[k], err, errlen);
+		if (ret) {
+			probeset_detach(ps);
+			return ret;
 		}
 	}
 	ps->attach_ns = monotonic_ns();
 	return 0;
+}
+
+int probeset_attach_kind(struct probeset *ps, const struct target *t,
+			 enum probe_kind kind, char *err, size_t errlen)
+{
+	int i, ret;
+
+	for (i = 0; i < ps->nlinks; i++)
+		if (ps->kinds[i] == kind)
+			return 0;	/* already live */
+	ret = attach_kind(ps, t, kind, err, errlen);
+	if (ret)
+		probeset_detach_kind(ps, kind);
+	return ret;
 }
 
 int probeset_track(struct probeset *ps, uint32_t tgid, bool on)
@@ -221,6 +253,53 @@ void probeset_stats(const struct probeset *ps, uint64_t stats[GS_STAT_MAX])
 			continue;
 		for (i = 0; i < ncpu; i++)
 			stats[k] += vals[i];
+	}
+}
+
+int probeset_read_parks(const struct probeset *ps,
+			void (*cb)(void *ctx, const struct gs_park_key *key, uint64_t count),
+			void *ctx)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 vals[ncpu > 0 ? ncpu : 1];
+	struct gs_park_key key;
+	const void *prev = NULL;
+	uint64_t sum;
+	int i, n = 0;
+
+	if (!ps->skel || ncpu <= 0)
+		return -EINVAL;
+	/* Keys are only ever added while we walk (forgetting a process is
+	 * ours, between walks): a key added meanwhile is read next time. */
+	while (!bpf_map__get_next_key(ps->skel->maps.park_counts, prev, &key, sizeof(key))) {
+		prev = &key;	/* get_next_key reads it before writing it */
+		if (bpf_map__lookup_elem(ps->skel->maps.park_counts, &key, sizeof(key), vals,
+					 sizeof(__u64) * ncpu, 0))
+			continue;
+		for (sum = 0, i = 0; i < ncpu; i++)
+			sum += vals[i];
+		cb(ctx, &key, sum);
+		n++;
+	}
+	return n;
+}
+
+void probeset_forget_parks(struct probeset *ps, uint32_t tgid)
+{
+	struct gs_park_key cur, next;
+	bool have_cur = false;
+
+	if (!ps->skel)
+		return;
+	while (!bpf_map__get_next_key(ps->skel->maps.park_counts, have_cur ? &cur : NULL,
+				      &next, sizeof(next))) {
+		if (next.tgid == tgid) {
+			/* cur stays: its successor is the key after this one */
+			bpf_map__delete_elem(ps->skel->maps.park_counts, &next, sizeof(next), 0);
+			continue;
+		}
+		cur = next;
+		have_cur = true;
 	}
 }
 

@@ -178,6 +178,51 @@ static void add_diagnosis(struct json_object *o, const struct diagnosis *d)
 			       json_object_new_string(d->main_reason) : NULL);
 }
 
+/* Seconds the park probe was live: parks per second are per live second
+ * (with --park-sample the probe is off part of the time). */
+static double park_live_s(const struct report_ctx *r)
+{
+	return tracer_park_live_ns(r->tr, r->now_ns) / NS_PER_S;
+}
+
+/* A site's park counters (--park): all, per second the probe was live,
+ * per wait reason. */
+static struct json_object *parks_json(const struct report_ctx *r, const struct site *s)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *by = json_object_new_object();
+	double live_s = park_live_s(r);
+	char buf[40];
+	unsigned i;
+
+	json_object_object_add(o, "count", json_object_new_uint64(s->parks));
+	json_object_object_add(o, "per_s", live_s > 0 ?
+			       json_object_new_double(s->parks / live_s) : NULL);
+	for (i = 0; s->parks_by_reason && i < WAIT_REASONS_MAX; i++)
+		if (s->parks_by_reason[i])
+			json_object_object_add(by, reason_text(r->tr->t->minor, i, buf,
+							       sizeof(buf)),
+					       json_object_new_uint64(s->parks_by_reason[i]));
+	json_object_object_add(o, "by_reason", by);
+	return o;
+}
+
+/* How the park probe ran: off, on, or sampled (a share of each window). */
+static struct json_object *park_probe_json(const struct report_ctx *r)
+{
+	struct json_object *o = json_object_new_object();
+	const struct tracer *tr = r->tr;
+
+	json_object_object_add(o, "mode", json_object_new_string(
+				       !tr->park ? "off" : tr->park_sample_pct < 100 ?
+				       "sampled" : "on"));
+	if (tr->park) {
+		json_object_object_add(o, "sample_pct", json_object_new_int(tr->park_sample_pct));
+		json_object_object_add(o, "live_s", json_object_new_double(park_live_s(r)));
+	}
+	return o;
+}
+
 static struct json_object *site_json(const struct report_ctx *r, const struct site *s,
 				     const struct site_stack *st, const struct diagnosis *d)
 {
@@ -222,6 +267,8 @@ static struct json_object *site_json(const struct report_ctx *r, const struct si
 		json_object_object_add(o, "creation_stacks", creation_stacks_json(r, s));
 	if (d)
 		add_diagnosis(o, d);
+	if (tr->park && !st)
+		json_object_object_add(o, "parks", parks_json(r, s));
 	json_object_object_add(o, "series", series_json(r, s));
 	return o;
 }
@@ -278,6 +325,7 @@ static struct json_object *probes_json(const struct report_ctx *r,
 	const struct { const char *key; uint64_t v; } pv[] = {
 		{ "create_hits", r->stats[GS_STAT_CREATE_HITS] },
 		{ "park_hits", r->stats[GS_STAT_PARK_HITS] },
+		{ "park_counters_full", r->stats[GS_STAT_PARK_DROPPED] },
 		{ "exit_hits", r->stats[GS_STAT_EXIT_HITS] },
 		{ "read_faults", r->stats[GS_STAT_READ_FAULTS] },
 		{ "duplicate_records", t->duplicate_records },
@@ -332,6 +380,7 @@ struct json_object *report_capture_json(const struct report_ctx *r)
 	json_object_object_add(doc, "totals", totals);
 
 	json_object_object_add(doc, "probes", probes_json(r, &t));
+	json_object_object_add(doc, "park_probe", park_probe_json(r));
 
 	json_object_object_add(doc, "by", json_object_new_string(r->by_stack ? "stack" : "site"));
 	json_object_object_add(doc, "stack_depth", json_object_new_int(tr->stack_depth));
@@ -443,6 +492,55 @@ static void verdict_lines(FILE *f, const struct report_ctx *r, const struct diag
 	}
 }
 
+static int cmp_parks_desc(const void *a, const void *b)
+{
+	const struct site *x = *(const struct site *const *)a;
+	const struct site *y = *(const struct site *const *)b;
+
+	return x->parks < y->parks ? 1 : x->parks > y->parks ? -1 : 0;
+}
+
+/* --park: the sites whose goroutines park most, with their main reason. */
+static void park_lines(FILE *f, const struct report_ctx *r, const struct diagnosis *d,
+		       size_t n)
+{
+	const struct site **by_parks = calloc(n ? n : 1, sizeof(*by_parks));
+	double live_s = park_live_s(r);
+	size_t i, k = 0, shown = r->max_rows > 0 ? (size_t)r->max_rows : 10;
+
+	if (!r->tr->park || !by_parks) {
+		free(by_parks);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (d[i].site->parks && (!d[i].site->info.system || r->show_system))
+			by_parks[k++] = d[i].site;
+	qsort(by_parks, k, sizeof(*by_parks), cmp_parks_desc);
+	fprintf(f, "\nparks (probe live %.1fs%s):%s\n", live_s,
+		r->tr->park_sample_pct < 100 ? ", sampled" : "", k ? "" : " none");
+	if (k)
+		fprintf(f, "%9s %9s %-22s %s\n", "PARKS", "PER SEC", "MOSTLY", "GO STATEMENT");
+	for (i = 0; i < k && i < shown; i++) {
+		const struct site *s = by_parks[i];
+		uint64_t most = 0;
+		unsigned reason = 0, j;
+		char why[40], line[1024];
+
+		for (j = 0; s->parks_by_reason && j < WAIT_REASONS_MAX; j++) {
+			if (s->parks_by_reason[j] > most) {
+				most = s->parks_by_reason[j];
+				reason = j;
+			}
+		}
+		snprintf(line, sizeof(line), "%9" PRIu64 " %9.0f %-22.22s %s:%d %s", s->parks,
+			 live_s > 0 ? s->parks / live_s : 0.0,
+			 reason_text(r->tr->t->minor, reason, why, sizeof(why)),
+			 short_file(s->info.file), s->info.line, s->info.function);
+		fprintf(f, "%.*s\n", r->width > 0 ? r->width : (int)sizeof(line), line);
+	}
+	free(by_parks);
+}
+
 void report_capture_text(FILE *f, const struct report_ctx *r)
 {
 	const struct tracer *tr = r->tr;
@@ -511,6 +609,7 @@ void report_capture_text(FILE *f, const struct report_ctx *r)
 					 why, sizeof(why)), room, site);
 	}
 	verdict_lines(f, r, diag, nd);
+	park_lines(f, r, diag, nd);
 	free(diag);
 	free(sts);
 }

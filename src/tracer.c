@@ -29,6 +29,62 @@ static void drain(void *ctx)
 	ring_buffer__consume(tr->rb);
 }
 
+/* The park counters are read, not streamed: at most once a second. */
+#define PARKS_READ_EVERY_NS 1000000000ull
+
+static void park_count_to_collector(void *ctx, const struct gs_park_key *key,
+				    uint64_t count)
+{
+	struct tracer *tr = ctx;
+
+	if (key->tgid == (uint32_t)tr->t->pid)
+		collector_set_parks(tr->coll, key->gopc, key->reason, count);
+}
+
+static void read_parks(struct tracer *tr, uint64_t now_ns)
+{
+	if (!tr->park)
+		return;
+	probeset_read_parks(&tr->ps, park_count_to_collector, tr);
+	tr->parks_read_ns = now_ns;
+}
+
+uint64_t tracer_park_live_ns(const struct tracer *tr, uint64_t now_ns)
+{
+	return tr->park_on_ns + (tr->park_since && now_ns > tr->park_since ?
+				 now_ns - tr->park_since : 0);
+}
+
+static void park_probe_off(struct tracer *tr, uint64_t now_ns)
+{
+	if (!tr->park_since)
+		return;
+	probeset_detach_kind(&tr->ps, PROBE_PARK);
+	tr->park_on_ns += now_ns - tr->park_since;
+	tr->park_since = 0;
+}
+
+/* Sampling: live during the first park_sample_pct % of each window since
+ * the attach.  A failed re-attach (the target is going away) ends it. */
+static void park_duty_cycle(struct tracer *tr, uint64_t now_ns)
+{
+	uint64_t into = (now_ns - tr->attach_ns) % TRACER_PARK_WINDOW_NS;
+	bool want = into < TRACER_PARK_WINDOW_NS / 100 * (uint64_t)tr->park_sample_pct;
+	char err[256];
+
+	if (!want) {
+		park_probe_off(tr, now_ns);
+		return;
+	}
+	if (tr->park_since)
+		return;
+	if (probeset_attach_kind(&tr->ps, tr->t, PROBE_PARK, err, sizeof(err))) {
+		tr->park_sample_pct = 0;	/* no more windows */
+		return;
+	}
+	tr->park_since = monotonic_ns();
+}
+
 int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *o,
 		 char *err, size_t errlen)
 {
@@ -42,6 +98,9 @@ int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *
 
 	memset(tr, 0, sizeof(*tr));
 	tr->t = t;
+	tr->park = o->park;
+	tr->park_sample_pct = o->park_sample_pct > 0 && o->park_sample_pct < 100 ?
+			      o->park_sample_pct : 100;
 	/* The offsets are checked on the process before anything is loaded. */
 	ret = proctrace_open(&tr->proc, t, probeset_read_stack, &tr->ps,
 			     o->stack_depth < 0 ? 0 : o->stack_depth > GS_STACK_DEPTH_MAX ?
@@ -64,6 +123,8 @@ int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *
 		goto err_free_rb;
 	tr->attach_begin_ns = tr->ps.attach_begin_ns;
 	tr->attach_ns = tr->ps.attach_ns;
+	if (tr->park)
+		tr->park_since = tr->attach_ns;
 	ret = proctrace_baseline(&tr->proc, tr->attach_ns, drain, tr, err, errlen);
 	if (ret)
 		goto err_detach;
@@ -104,7 +165,13 @@ int tracer_poll(struct tracer *tr, int timeout_ms)
 		tr->exited_ns = tr->proc.exited_ns = monotonic_ns();
 		collector_sample(tr->coll, tr->exited_ns, true);
 	} else {
-		collector_sample(tr->coll, monotonic_ns(), false);
+		uint64_t now = monotonic_ns();
+
+		if (tr->park && tr->park_sample_pct < 100)
+			park_duty_cycle(tr, now);
+		if (now - tr->parks_read_ns >= PARKS_READ_EVERY_NS)
+			read_parks(tr, now);
+		collector_sample(tr->coll, now, false);
 	}
 	return n;
 }
@@ -124,15 +191,19 @@ void tracer_stats(const struct tracer *tr, uint64_t stats[GS_STAT_MAX])
 void tracer_detach(struct tracer *tr)
 {
 	bool last_sample = tr->coll && tr->ps.nlinks && !tr->target_exited;
+	uint64_t now = monotonic_ns();
 
 	if (tr->coll && tr->ps.nlinks)
-		collector_trace_ending(tr->coll, monotonic_ns());
+		collector_trace_ending(tr->coll, now);
+	park_probe_off(tr, tr->target_exited ? tr->exited_ns : now);
 	probeset_detach(&tr->ps);
 	/* Unregistering a uprobe waits for an RCU grace period, tens of ms
 	 * during which the remaining probes keep firing: drain after, so the
 	 * counts agree with the BPF hit counters. */
 	if (tr->rb)
 		ring_buffer__consume(tr->rb);
+	if (tr->coll && tr->ps.skel)
+		read_parks(tr, now);	/* counters stay after the detach */
 	if (last_sample)
 		collector_sample(tr->coll, monotonic_ns(), true);
 }

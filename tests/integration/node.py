@@ -25,8 +25,9 @@ Cases:
                   one more zoo and one in its own mount + PID namespace
                   (unshare, a container stand-in; its series carry the
                   host pid).  Phase 2 (more leaks, churn) runs while node
-                  watches.  Every marked site's live, created and exited
-                  against the zoo's truth, the user goroutines against
+                  watches (--park).  Every marked site's live, created,
+                  exited and (the sleepers) parks against the zoo's
+                  truth, the user goroutines against
                   runtime.NumGoroutine(), gostray_process_goroutines, the
                   attached counts; two zoos killed (one of the shared
                   binary): their series go within a few scan intervals,
@@ -453,6 +454,15 @@ def zoo_errors(s, z, truth, marks, mode):
         if mode == "after" and (cr < want_c or ex < want_e):
             errs.append("%s: created %g exited %g, truth: at least %d created and %d exited while "
                         "watched" % (where, cr, ex, want_c, want_e))
+        # --park: the sleepers' time.Sleep calls (phase 2), one park each,
+        # unless the CPU cap took the park probes (node/budget's business)
+        parks = s.get("gostray_goroutine_parks_total", pid=pid, site_file=l["site_file"],
+                      site_line=l["site_line"])
+        capped = s.one("gostray_budget_drops_total", what="park_probes")
+        if t.get("sleeps") and mode == "exact" and not capped and \
+                [v for _, v in parks] != [t["sleeps"]]:
+            errs.append("%s: gostray_goroutine_parks_total %s, truth: %d sleeps"
+                        % (where, [v for _, v in parks], t["sleeps"]))
     # Live goroutines at a line of the zoo that is not a marker are
     # goroutines counted at the wrong site.
     marked = set(marks.values())
@@ -564,7 +574,8 @@ def case_scenario(c, args, versions, shared):
         q.ready()
     absent = [(zx.pid, "excluded by --exclude-exe"), (zf.pid, "outside --include-exe")]
     pre = list(z.values())
-    g, url = start_node(c, args, "gsn" + tok, ["--exclude-exe", "xcl", "--top-sites", "100"], shared)
+    g, url = start_node(c, args, "gsn" + tok, ["--exclude-exe", "xcl", "--top-sites", "100", "--park"],
+                        shared)
     t_node = t0 = time.monotonic()
     last = {}
     poll(c, url, lambda s: missing_from(s, pre), 30, "the 4 zoos started before node in the metrics", last)

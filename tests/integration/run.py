@@ -602,6 +602,49 @@ def zoo_protocol(c, argv, on_ready=None, on_phase2=None):
     return z, pid, truth, ctx
 
 
+def check_parks(c, report, truth, marks, extra):
+    """The park probe's counters.  Off (the default): the report says so
+    and no site has parks.  --park: the sleeper goroutines' time.Sleep
+    calls, each one park with reason "sleep", counted exactly at their go
+    statement.  --park-sample P: the probe was live about P % of the trace,
+    and counted no more sleeps than there were."""
+    probe = report.get("park_probe") or {}
+    with_parks = [s for s in report["sites"] if "parks" in s]
+    if "--park" not in extra and "--park-sample" not in extra:
+        c.check(probe.get("mode") == "off" and not with_parks,
+                "no --park: park_probe %r, %d sites with parks" % (probe, len(with_parks)))
+        return
+    sampled = "--park-sample" in extra
+    c.check(probe.get("mode") == ("sampled" if sampled else "on"),
+            "park_probe.mode %r" % probe.get("mode"))
+    for name, t in truth["sites"].items():
+        if not t.get("sleeps"):
+            continue
+        fname, line = marks[name]
+        found = sites_at(report, fname, line)
+        if not c.check(len(found) == 1, "%s: %d sites in the report" % (name, len(found))):
+            continue
+        parks = found[0].get("parks") or {}
+        got = (parks.get("by_reason") or {}).get("sleep")
+        if sampled:
+            c.check(got is None or 0 < got <= t["sleeps"],
+                    "%s: %r sleep parks counted while sampling, %d sleeps made"
+                    % (name, got, t["sleeps"]))
+        else:
+            c.check(got == t["sleeps"], "%s: %r sleep parks counted, %d sleeps made (%s)"
+                    % (name, got, t["sleeps"], parks))
+    if sampled:
+        pct = int(extra[list(extra).index("--park-sample") + 1])
+        live, total = probe.get("live_s") or 0, report.get("duration_s") or 0
+        # the share of whole 10 s windows, give or take the last one
+        c.check(total and abs(live - total * pct / 100) <= 10 * pct / 100 + 0.5,
+                "park probe live %.1f s of %.1f s at %d %%" % (live, total, pct))
+    hits = (report.get("probes") or {}).get("park_hits", 0)
+    counted = sum(s["parks"]["count"] for s in with_parks)
+    c.check(counted == hits, "sites' parks add up to %d, the probe counted %d parks"
+            % (counted, hits))
+
+
 def case_zoo(c, args, v, bin_path, src_dir, extra=(), during=False):
     """extra: gostray options (--park, --by stack: the report's rows are
     then per creation stack, summed per go statement before they are
@@ -627,6 +670,7 @@ def case_zoo(c, args, v, bin_path, src_dir, extra=(), during=False):
     c.check(rc == 0, "zoo exited with status %s after SIGTERM" % rc)
     check_report_common(c, report, pid, v)
     check_against_truth(c, report, truth, marks, src_dir, exact_split=not during)
+    check_parks(c, report, truth, marks, extra)
     if c.errors:
         c.notes.append("truth: " + json.dumps(truth, sort_keys=True))
 
@@ -1244,6 +1288,8 @@ def main():
             x = zoo_variants[0]
             runner.case("zoo-park/go%s/%s%s" % (v, x, suffix), case_zoo, 180, args, v,
                         binary(args, v, "zoo", x), ZOO_DIR, ["--park"])
+            runner.case("zoo-park-sample/go%s/%s%s" % (v, x, suffix), case_zoo, 180, args,
+                        v, binary(args, v, "zoo", x), ZOO_DIR, ["--park-sample", "50"])
             runner.case("zoo-midchurn/go%s/%s%s" % (v, x, suffix), case_zoo, 180, args, v,
                         binary(args, v, "zoo", x), ZOO_DIR, (), True)
             runner.case("zoo-by-stack/go%s/%s%s" % (v, x, suffix), case_zoo, 180, args, v,

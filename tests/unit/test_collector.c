@@ -17,6 +17,7 @@
 #define SITE_A 0x401000	/* a user go statement */
 #define SITE_B 0x402000	/* another one */
 #define SITE_RT 0x403000	/* a runtime go statement (system goroutines) */
+#define SITE_C 0x404000	/* one no goroutine of the test was created at */
 #define START_USER 0x500000
 #define START_RT 0x600000
 
@@ -58,14 +59,6 @@ static struct gs_record rec_exit_site(uint64_t goid, uint64_t gopc, uint64_t ts)
 
 	r.exit.gopc = gopc;
 	r.exit.startpc = gopc == SITE_RT ? START_RT : START_USER;
-	return r;
-}
-
-static struct gs_record rec_park(uint64_t goid, unsigned reason, uint64_t ts)
-{
-	struct gs_record r = { .type = GS_REC_PARK, .tgid = 1, .ts_ns = ts, .goid = goid };
-
-	r.park.reason = reason;
 	return r;
 }
 
@@ -239,7 +232,6 @@ static void test_sorting_and_wait_reasons(void **state)
 	feed(c, rec_create(70, SITE_A, 1100));
 	for (goid = 60; goid < 64; goid++)
 		feed(c, rec_create(goid, SITE_B, 1200 + goid));
-	feed(c, rec_park(70, 3, 1500));
 	arr = collector_sorted_sites(c, &n);
 	assert_int_equal(n, 2);
 	assert_int_equal(arr[0]->gopc, SITE_B);
@@ -250,6 +242,41 @@ static void test_sorting_and_wait_reasons(void **state)
 	assert_int_equal(b->parked_by_reason[15], 2);
 	assert_int_equal(b->parked_by_reason[14], 1);
 	assert_int_equal(find_site(c, SITE_A)->parked_by_reason[3], 1);
+	collector_free(c);
+}
+
+/* Park counters arrive as the kernel's running totals per (go statement,
+ * wait reason): a site's parks are their sum, a repeated or late (smaller)
+ * read changes nothing, a gopc never seen gets a site of its own. */
+static void test_park_counters(void **state)
+{
+	struct collector *c = collector_new(fake_symbolize, NULL);
+	struct snapshot empty = { 0 };
+	const struct site *a, *stray;
+
+	collector_merge_baseline(c, &empty, 1000);
+	feed(c, rec_create(70, SITE_A, 1100));
+	a = find_site(c, SITE_A);
+	assert_int_equal(a->parks, 0);
+	assert_null(a->parks_by_reason);
+	collector_set_parks(c, SITE_A, 3, 10);
+	collector_set_parks(c, SITE_A, 14, 5);
+	assert_int_equal(a->parks, 15);
+	collector_set_parks(c, SITE_A, 3, 10);	/* the same read again */
+	assert_int_equal(a->parks, 15);
+	collector_set_parks(c, SITE_A, 3, 25);
+	assert_int_equal(a->parks, 30);
+	assert_int_equal(a->parks_by_reason[3], 25);
+	assert_int_equal(a->parks_by_reason[14], 5);
+	collector_set_parks(c, SITE_A, 3, 20);	/* older than what we have */
+	assert_int_equal(a->parks, 30);
+	collector_set_parks(c, SITE_A, WAIT_REASONS_MAX, 99);	/* out of range */
+	assert_int_equal(a->parks, 30);
+	collector_set_parks(c, SITE_C, 7, 4);
+	stray = find_site(c, SITE_C);
+	assert_non_null(stray);
+	assert_int_equal(stray->parks, 4);
+	assert_int_equal(stray->live, 0);
 	collector_free(c);
 }
 
@@ -612,6 +639,7 @@ int main(void)
 		cmocka_unit_test(test_baseline_phantom_dropped),
 		cmocka_unit_test(test_exit_of_unseen_goroutine_lands_on_its_site),
 		cmocka_unit_test(test_exits_after_end_ignored),
+		cmocka_unit_test(test_park_counters),
 		cmocka_unit_test(test_creation_stack_split),
 		cmocka_unit_test(test_creation_stack_merged_and_rejected),
 		cmocka_unit_test(test_creation_stack_baseline_to_created),

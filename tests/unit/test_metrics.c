@@ -165,6 +165,8 @@ static void test_no_process(void **state)
 
 	assert_non_null(strstr(text, "# TYPE gostray_goroutines_live gauge\n"));
 	assert_non_null(strstr(text, "\ngostray_attached_processes 0\n"));
+	/* no park probes, no parks family (a row of zeros would be a lie) */
+	assert_null(strstr(text, "gostray_goroutine_parks_total"));
 	free(text);
 }
 
@@ -494,8 +496,9 @@ static void test_sticky_counters(void **state)
 	struct metrics_site s[40];
 	struct metrics_cardinality card;
 	struct metrics_process p = { .pid = 77, .exe = "churn", .sites = s, .card = &card };
-	uint64_t x = 42, before_created = 0, now_created, live;
-	double sum_delta;
+	const struct metrics_self self = { .parks = true };
+	uint64_t x = 42, before_created = 0, now_created, before_parks = 0, now_parks, live;
+	double sum_delta, sum_parks;
 	size_t nprev = 0, ncur, i, round;
 	const struct sample *c;
 	bool had_other = false, has_other;
@@ -505,7 +508,7 @@ static void test_sticky_counters(void **state)
 	assert_int_equal(metrics_cardinality_init(&card, 10), 0);
 	for (round = 0; round < 60; round++) {
 		p.nsites = 10 + round / 2 > 40 ? 40 : 10 + round / 2;
-		now_created = 0;
+		now_created = now_parks = 0;
 		for (i = 0; i < p.nsites; i++) {
 			uint64_t born = lcg(&x) % (1 + i * round % 23), died = lcg(&x) % 30;
 
@@ -515,15 +518,17 @@ static void test_sticky_counters(void **state)
 			s[i].exited += died;
 			s[i].live = live - died;
 			s[i].verdict = lcg(&x) % 50 == 0 ? VERDICT_LEAK : s[i].verdict;
+			s[i].parks += lcg(&x) % 100;
 			now_created += s[i].created;
+			now_parks += s[i].parks;
 		}
-		text = render(&p, 1, NULL);
+		text = render(&p, 1, &self);
 		ncur = parse(text, cur, 256);
 		assert_true(count_series(text, "gostray_goroutines_live") <= 11);
 
-		sum_delta = 0;
+		sum_delta = sum_parks = 0;
 		for (i = 0; i < nprev; i++) {
-			if (!starts(prev[i].key, "gostray_goroutines_") &&
+			if (!starts(prev[i].key, "gostray_goroutine") &&
 			    !starts(prev[i].key, "gostray_site_leak_verdict"))
 				continue;
 			c = find(cur, ncur, prev[i].key);
@@ -534,13 +539,19 @@ static void test_sticky_counters(void **state)
 					 prev[i].v, c->v);
 			if (starts(c->key, "gostray_goroutines_created_total{"))
 				sum_delta += c->v - prev[i].v;
+			if (starts(c->key, "gostray_goroutine_parks_total{"))
+				sum_parks += c->v - prev[i].v;
 		}
 		has_other = strstr(text, "site_function=\"other\",") != NULL;
 		if (had_other && has_other && sum_delta != (double)(now_created - before_created))
 			fail_msg("round %zu: created counters rose by %.0f, the sites by %" PRIu64,
 				 round, sum_delta, now_created - before_created);
+		if (had_other && has_other && sum_parks != (double)(now_parks - before_parks))
+			fail_msg("round %zu: park counters rose by %.0f, the sites by %" PRIu64,
+				 round, sum_parks, now_parks - before_parks);
 		had_other = has_other;
 		before_created = now_created;
+		before_parks = now_parks;
 		memcpy(prev, cur, ncur * sizeof(*cur));
 		nprev = ncur;
 		free(text);

@@ -2,7 +2,8 @@ package main
 
 // Healthy controls: high churn, bursts that drain, helpers cancelled by
 // their requests, a fixed worker pool that lives for good and a pool that
-// is shut down properly.  None of them leaks.
+// is shut down properly, goroutines that sleep a known number of times
+// (the park probe's count).  None of them leaks.
 
 import (
 	"context"
@@ -14,7 +15,7 @@ import (
 func init() {
 	declare(kindChurn, "churn")
 	declare(kindHealthy, "churn-driver", "burst", "cancel-helper",
-		"pool-fixed", "pool-closed")
+		"pool-fixed", "pool-closed", "sleeper")
 }
 
 var work int64
@@ -136,5 +137,24 @@ func closedPool(size, jobs int) {
 		in <- j
 	}
 	close(in)
+	wg.Wait()
+}
+
+// sleepers starts n goroutines that sleep k times a millisecond each and
+// exit: n*k parks with wait reason "sleep" (time.Sleep parks exactly once
+// a call) at one go statement, which the park probe must count (--park).
+func sleepers(n, k int) {
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		spawned("sleeper")
+		go func() { // site:sleeper
+			defer wg.Done()
+			for j := 0; j < k; j++ {
+				time.Sleep(time.Millisecond)
+				slept("sleeper")
+			}
+		}()
+	}
 	wg.Wait()
 }

@@ -61,6 +61,7 @@ type site struct {
 	created    [3]int64 // go statements executed, by phase (1, 2)
 	live       int64    // goroutines of this site that must be alive now
 	livePhase1 int64    // live when phase 1 ended (READY)
+	sleeps     int64    // time.Sleep calls its goroutines made: one park each
 	callers    map[string]*site
 }
 
@@ -113,6 +114,11 @@ func spawned(name string) {
 // leaked records that n goroutines of NAME will stay alive for good.
 func leaked(name string, n int) {
 	atomic.AddInt64(&lookup(name).live, int64(n))
+}
+
+// slept records one time.Sleep by a goroutine of NAME, after it returned.
+func slept(name string) {
+	atomic.AddInt64(&lookup(name).sleeps, 1)
 }
 
 // spawnedVia and leakedVia are spawned and leaked for a go statement
@@ -175,6 +181,7 @@ type siteTruth struct {
 	LivePhase1    int64                `json:"live_phase1"`
 	CreatedPhase1 int64                `json:"created_phase1"`
 	CreatedPhase2 int64                `json:"created_phase2"`
+	Sleeps        int64                `json:"sleeps,omitempty"`
 	Callers       map[string]siteTruth `json:"callers,omitempty"`
 }
 
@@ -185,6 +192,7 @@ func (s *site) truth() siteTruth {
 		LivePhase1:    s.livePhase1,
 		CreatedPhase1: atomic.LoadInt64(&s.created[1]),
 		CreatedPhase2: atomic.LoadInt64(&s.created[2]),
+		Sleeps:        atomic.LoadInt64(&s.sleeps),
 	}
 	if s.callers != nil {
 		t.Callers = map[string]siteTruth{}
@@ -294,6 +302,7 @@ func phase2() {
 	feedFixedPool(2000)
 	closedPool(6, 500)
 	httpHealthyRequests(20)
+	sleepers(8, 125)
 	<-churnDone
 	waitQuiescent("phase 2")
 }

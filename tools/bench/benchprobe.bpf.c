@@ -4,10 +4,10 @@
  *
  * naive_*: what `bpftrace -e 'uprobe:BIN:runtime.newproc1 {...}'` does -
  * a plain uprobe on a runtime function's first instruction, reading a few
- * fields and emitting one record (the gs_record layout of
+ * fields and emitting one record per event (the gs_record layout of
  * include/gostray_events.h, same ring buffer and wakeup policy as
- * bpf/gostray.bpf.c), so that the only difference to gostray is where
- * the probe sits.
+ * bpf/gostray.bpf.c; a park too, which gostray counts in the kernel
+ * instead), so that the difference to gostray is where the probe sits.
  *
  * empty: returns at once.  Attached on exactly gostray's instructions it
  * is the floor: what the kernel's trap and instruction emulation cost,
@@ -17,6 +17,10 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "gostray_events.h"
+
+/* A park record, which gostray's stream does not have: type and reason
+ * in the gs_record layout. */
+#define NAIVE_REC_PARK 2
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -110,12 +114,12 @@ int naive_create(struct pt_regs *ctx)
 SEC("uprobe")
 int naive_park(struct pt_regs *ctx)
 {
-	struct gs_record *r = reserve(GS_REC_PARK);
+	struct gs_record *r = reserve(NAIVE_REC_PARK);
 
 	if (!r)
 		return 0;
 	r->goid = goid_of(ctx->r14);
-	r->park.reason = (__u8)ctx->cx;
+	r->raw[0] = (__u8)ctx->cx;	/* the waitReason */
 	submit(r, GS_STAT_PARK_HITS);
 	return 0;
 }
