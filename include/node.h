@@ -31,7 +31,7 @@ struct node_opts {
 	size_t max_processes;	/* traced at once; more are counted, not traced */
 	double scan_interval_s;
 	/* Budget: over max_cpu_pct of one core (measured over 10 s), the
-	 * park probes go (wait reasons then come from snapshots only); over
+	 * park probes go (parks stop counting); over
 	 * max_rss_bytes, no new process is attached.  0: no cap. */
 	double max_cpu_pct;
 	uint64_t max_rss_bytes;
