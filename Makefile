@@ -50,7 +50,8 @@ PB_H := $(PB_C:.c=.h)
 PB_OBJ := $(PB_C:.c=.o)
 LIB_OBJS += $(PB_OBJ)
 
-.PHONY: all clean install test unit-test integration-test fixtures real-programs demo bench
+.PHONY: all clean install test unit-test integration-test fixtures real-programs demo bench \
+	fuzz fuzz-build fuzz-lib
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -130,7 +131,32 @@ integration-test: gostray fixtures real-programs
 	$(Q)python3 tests/integration/run.py --gostray ./gostray --go-bins $(OUTPUT)/go --versions "$(GO_VERSIONS)"
 	$(Q)python3 tests/integration/real_programs.py --gostray ./gostray
 
-test: unit-test integration-test
+# libFuzzer targets (tests/fuzz/fuzz_*.c) for every parser of hostile
+# input, built with clang, ASan and UBSan in their own folder; `make fuzz`
+# runs the regression inputs, then each target for FUZZ_SECONDS.
+FUZZ_DIR := $(OUTPUT)/fuzz
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+FUZZ_SECONDS ?= 60
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+# The whole library again, instrumented for coverage (fuzzer-no-link).
+fuzz-lib: | $(DEPS_STAMP)
+	$(Q)$(MAKE) --no-print-directory OUTPUT=$(FUZZ_DIR) CC=$(CLANG) \
+	  SAN_FLAGS="-fsanitize=fuzzer-no-link $(FUZZ_SAN) -Wno-unknown-warning-option" \
+	  $(FUZZ_DIR)/libgostray.a
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c fuzz-lib
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) -g -O1 -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Iinclude -I$(FUZZ_DIR) \
+	  $(PKG_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) $< $(FUZZ_DIR)/libgostray.a $(LDLIBS) -o $@
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	$(Q)tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
+test: unit-test integration-test fuzz
 
 demo: gostray
 	$(Q)tools/demo.sh

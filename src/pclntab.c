@@ -257,7 +257,9 @@ static int32_t pcvalue(const struct pclntab *t, uint32_t off, uint64_t entry,
 			return -1;
 		if (!read_uvarint(&p, end, &vdelta) || !read_uvarint(&p, end, &pcdelta))
 			return -1;
-		val += (int32_t)(-(vdelta & 1) ^ (vdelta >> 1));
+		/* Go's int32 addition wraps; C's would be undefined: add as
+		 * unsigned (a table may sum past INT32_MAX, fuzzing found) */
+		val = (int32_t)((uint32_t)val + (-(vdelta & 1) ^ (vdelta >> 1)));
 		pc += (uint64_t)pcdelta * t->quantum;
 		if (target < pc)
 			return val;

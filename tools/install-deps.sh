@@ -8,6 +8,8 @@ packages=(
 	libbpf-dev libelf-dev libdw-dev zlib1g-dev
 	libcapstone-dev libjson-c-dev libncurses-dev uthash-dev
 	libcmocka-dev golang-go python3 binutils
+	# libFuzzer (clang's -fsanitize=fuzzer) for tests/fuzz; xz for its seeds
+	libclang-rt-14-dev xz-utils
 	golang-github-google-pprof-dev protobuf-c-compiler libprotobuf-c-dev
 	# `gostray top` driven in an 80x24 pane (tests/integration/top_tmux.py)
 	tmux
