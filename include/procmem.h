@@ -47,6 +47,19 @@ size_t procmem_readv(struct procmem *pm, struct procmem_req *reqs, size_t n);
 void *procmem_buf_alloc(size_t len);
 void procmem_buf_free(void *buf, size_t len);
 
+/* One line of /proc/PID/maps: the fields gostray uses. */
+struct maps_line {
+	uint64_t start, end;
+	uint64_t offset;	/* file offset of start */
+	dev_t dev;
+	uint64_t inode;
+};
+
+/* Parse one line of /proc/PID/maps (hostile input: the kernel writes it,
+ * but the path at its end is the target's choice).  0, or -EINVAL when
+ * the line is not a mapping. */
+int maps_line_parse(const char *line, struct maps_line *out);
+
 /*
  * Start address of the mapping of the process's own executable (matched by
  * device and inode of /proc/PID/exe, so it works across mount namespaces)

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -127,10 +128,29 @@ size_t procmem_readv(struct procmem *pm, struct procmem_req *reqs, size_t n)
 	return good;
 }
 
+int maps_line_parse(const char *line, struct maps_line *out)
+{
+	uint64_t lo, hi, off, ino;
+	unsigned int maj, min;
+	char perms[8];
+
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64,
+		   &lo, &hi, perms, &off, &maj, &min, &ino) != 7 || hi < lo)
+		return -EINVAL;
+	out->start = lo;
+	out->end = hi;
+	out->offset = off;
+	out->dev = makedev(maj, min);
+	out->inode = ino;
+	return 0;
+}
+
 int proc_exe_mapping_start(pid_t pid, uint64_t file_offset, uint64_t *start)
 {
 	char path[64], line[512];
+	struct maps_line m;
 	struct stat st;
+	bool whole = true;
 	FILE *f;
 	int err = -ENOENT;
 
@@ -142,17 +162,17 @@ int proc_exe_mapping_start(pid_t pid, uint64_t file_offset, uint64_t *start)
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		uint64_t lo, hi, off, ino;
-		unsigned int maj, min;
-		char perms[8];
+		/* a line longer than the buffer (a long path) continues in
+		 * the next read: only a line's start is a mapping */
+		bool starts_line = whole;
 
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64,
-			   &lo, &hi, perms, &off, &maj, &min, &ino) != 7)
+		whole = strchr(line, '\n') != NULL;
+		if (!starts_line || maps_line_parse(line, &m))
 			continue;
-		if (ino != st.st_ino || makedev(maj, min) != st.st_dev)
+		if (m.inode != st.st_ino || m.dev != st.st_dev)
 			continue;
-		if (off == file_offset) {
-			*start = lo;
+		if (m.offset == file_offset) {
+			*start = m.start;
 			err = 0;
 			break;
 		}
