@@ -153,8 +153,11 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c fuzz-lib
 
 fuzz-build: $(FUZZ_BINS)
 
-fuzz: fuzz-build
-	$(Q)tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+# fuzz_gostack unwinds hostile stacks against a real binary: the hello
+# fixture of the newest toolchain in GO_VERSIONS.
+fuzz: fuzz-build fixtures
+	$(Q)FUZZ_GOBIN=$(OUTPUT)/go/go$(lastword $(GO_VERSIONS))/hello.static \
+	  tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
 
 test: unit-test integration-test fuzz
 
