@@ -1180,6 +1180,72 @@ def case_target_killed(c, args, bin_path):
     c.check(re.search(r"target.*exited", g.text("err")), "stderr does not say the target exited")
 
 
+def probe_bytes(c, args, pid, bin_path):
+    """(addr, bytes in the file, bytes in the process now) of every probe
+    gostray plans in a static binary (runtime address = link address)."""
+    info = Proc(c, "gostray-info", [args.gostray, "info", str(pid), "--json"])
+    c.check(info.wait(c.left(20)) == 0, "gostray info failed")
+    probes = json.loads(info.text("out"))["probes"]
+    out = []
+    with open(bin_path, "rb") as f, open("/proc/%d/mem" % pid, "rb", buffering=0) as mem:
+        for p in probes:
+            f.seek(int(p["file_offset"], 16))
+            mem.seek(int(p["addr"], 16))
+            out.append((p["addr"], f.read(5), mem.read(5)))
+    return out
+
+
+def case_gostray_killed(c, args, bin_path):
+    """gostray SIGKILLed mid-trace (every probe on, --park): the kernel
+    removes the probes with gostray's file descriptors, so every probed
+    instruction of the target is its original again, and the target runs
+    on and exits cleanly."""
+    z, _ = start_target(c, "zoo", [bin_path], "READY ")
+    g = start_gostray(c, args, z.pid, ["--park"])
+    time.sleep(1)   # the zoo's tickers park: the park probe has fired
+    planted = probe_bytes(c, args, z.pid, bin_path)
+    c.check(planted and all(now != orig for _, orig, now in planted),
+            "not every probe is planted in the target while gostray runs: %s"
+            % [(a, o.hex(), n.hex()) for a, o, n in planted])
+    os.kill(g.pid, signal.SIGKILL)
+    g.wait(c.left(10), "death by SIGKILL")
+    deadline = time.monotonic() + 5
+    while True:
+        left = [(a, o.hex(), n.hex()) for a, o, n in probe_bytes(c, args, z.pid, bin_path)
+                if o != n]
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    c.check(not left, "probes left in the target 5 s after gostray was killed: %s" % left)
+    c.check(z.p.poll() is None, "the target died with gostray")
+    z.signal(signal.SIGUSR1)     # phase 2: creations, exits, parks, unprobed
+    z.wait_line("out", lambda l: l == "PHASE2-DONE", c.left(90), "PHASE2-DONE")
+    z.signal(signal.SIGTERM)
+    c.check(z.wait(c.left(10)) == 0, "the target did not exit cleanly")
+
+
+def case_two_tracers(c, args, v, bin_path):
+    """Two gostray captures of one zoo at once (each its own BPF object and
+    probes on the same instructions): both see phase 2 exactly, as one
+    alone would."""
+    marks = find_markers(ZOO_DIR)
+    holder = {}
+
+    def on_ready(z):
+        holder["a"] = start_gostray(c, args, z.pid)
+        holder["b"] = start_gostray(c, args, z.pid, ["--park"])
+        time.sleep(1)
+
+    z, pid, truth, _ = zoo_protocol(c, [bin_path], on_ready)
+    reports = [stop_gostray(c, holder[k]) for k in ("a", "b")]
+    z.signal(signal.SIGTERM)
+    c.check(z.wait(c.left(15)) == 0, "zoo did not exit 0 after SIGTERM")
+    for report, extra in zip(reports, ((), ("--park",))):
+        check_report_common(c, report, pid, v)
+        check_against_truth(c, report, truth, marks, ZOO_DIR)
+        check_parks(c, report, truth, marks, extra)
+
+
 def case_offsets_mismatch(c, args, bin_path, v):
     """A Go 1.27 binary whose version strings say go1.23 gets the 1.23
     offsets (goid at 160, not 152): the attach-time self-check must refuse
@@ -1327,6 +1393,11 @@ def main():
                         binary(args, kv[0], "zoo", variants_of(args, kv[0], "zoo")[0]))
             runner.case("bad/container-capabilities", case_capabilities, 90, args,
                         binary(args, kv[-1], "zoo", variants_of(args, kv[-1], "zoo")[0]))
+            if "static" in variants_of(args, kv[-1], "zoo"):
+                runner.case("fault/gostray-killed", case_gostray_killed, 120, args,
+                            binary(args, kv[-1], "zoo", "static"))
+                runner.case("fault/two-tracers", case_two_tracers, 180, args, kv[-1],
+                            binary(args, kv[-1], "zoo", "static"))
         nv = [v for v in versions if version_tuple(v) >= (1, 25) and "static-stripped" in variants_of(args, v, "zoo")]
         if nv:
             runner.case("bad/offsets-mismatch", case_offsets_mismatch, 60, args,
