@@ -68,6 +68,7 @@ struct cli_opts {
 	int width;		/* of the terminal, 0 when not one */
 	bool by_stack;		/* rows per (site, creation stack) */
 	int stack_depth;	/* creation stack frames, 0: none */
+	size_t ringbuf_bytes;	/* the BPF ring buffer, a power of two */
 	const char *out_dir;	/* capture -o: the incident folder */
 	bool fail_on_leak;	/* capture: exit EXIT_LEAK when a site is a leak */
 	const char *target;
@@ -103,6 +104,31 @@ static double parse_duration(const char *s)
 	if (!strcmp(end, "h"))
 		return v * 3600;
 	return -1;
+}
+
+/* "64k", "16M", "1G" or bytes: a power of two from 4 KiB to 1 GiB, else 0. */
+static size_t parse_ringbuf_size(const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	int shift = 0;
+
+	if (end == s || *s == '-')
+		return 0;
+	if (*end == 'k' || *end == 'K')
+		shift = 10;
+	else if (*end == 'm' || *end == 'M')
+		shift = 20;
+	else if (*end == 'g' || *end == 'G')
+		shift = 30;
+	if (shift)
+		end++;
+	if (*end || v == 0 || v > (1ull << 30) >> shift)
+		return 0;
+	v <<= shift;
+	if (v < 4096 || (v & (v - 1)))
+		return 0;
+	return (size_t)v;
 }
 
 static const char usage_text[] =
@@ -151,6 +177,9 @@ static const char usage_text[] =
 "                       per go statement and call path that reached it\n"
 "      --stack-depth N  frames of each creation's call path to record (default\n"
 "                       32, at most 64; 0: none, every stack unknown)\n"
+"      --ring-buffer SIZE  the kernel-to-gostray buffer (default 16M; a power\n"
+"                       of two from 4k to 1G); records that find it full are\n"
+"                       lost and counted, and the report says so\n"
 "  -o, --output DIR     capture: write DIR/report.json, DIR/goroutines.pb.gz\n"
 "                       and DIR/report.html (one self-contained page)\n"
 "      --fail-on-leak   capture: exit with status 3 when a site's verdict is\n"
@@ -192,6 +221,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 		{ "park-sample", required_argument, NULL, 'Q' },
 		{ "by", required_argument, NULL, 'B' },
 		{ "stack-depth", required_argument, NULL, 'S' },
+		{ "ring-buffer", required_argument, NULL, 'r' },
 		{ "group", no_argument, NULL, 'g' },
 		{ "runtime-frames", no_argument, NULL, 'R' },
 		{ "pprof", required_argument, NULL, 'p' },
@@ -209,6 +239,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 	 * unless asked for (README "Performance"). */
 	o->park = false;
 	o->stack_depth = TRACER_DEFAULT_STACK_DEPTH;
+	o->ringbuf_bytes = DEFAULT_RINGBUF_BYTES;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:jn:agho:", longopts, NULL)) != -1) {
 		switch (c) {
@@ -255,6 +286,14 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 			o->stack_depth = (int)v;
 			break;
 		}
+		case 'r':
+			o->ringbuf_bytes = parse_ringbuf_size(optarg);
+			if (!o->ringbuf_bytes) {
+				snprintf(msg, sizeof(msg), "invalid --ring-buffer '%s' (a power "
+					 "of two from 4k to 1G: 64k, 16M...)", optarg);
+				return fail(NULL, msg);
+			}
+			break;
 		case 'g': o->group = true; break;
 		case 'R': o->runtime_frames = true; break;
 		case 'p': o->pprof_path = optarg; break;
@@ -303,7 +342,7 @@ static int open_traced_target(struct cli_opts *o, struct target *t)
 static int start_trace(struct cli_opts *o, struct target *t, struct tracer *tr)
 {
 	struct tracer_opts topts = { .park = o->park, .park_sample_pct = o->park_sample_pct,
-				     .ringbuf_bytes = DEFAULT_RINGBUF_BYTES,
+				     .ringbuf_bytes = o->ringbuf_bytes,
 				     .stack_depth = o->stack_depth };
 	char err[512];
 
@@ -500,6 +539,10 @@ static int cmd_capture(int argc, char **argv)
 	tracer_detach(&tr);
 
 	fill_report(&r, &tr, &o);
+	if (r.stats[GS_STAT_LOST])
+		fprintf(stderr, "gostray: warning: %" PRIu64 " records lost (the ring buffer "
+			"was full): created, exited and live counts are short by up to that "
+			"many; a larger --ring-buffer keeps them\n", r.stats[GS_STAT_LOST]);
 	doc = report_capture_json(&r);
 	if (o.json)
 		printf("%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY));

@@ -1246,6 +1246,46 @@ def case_two_tracers(c, args, v, bin_path):
         check_parks(c, report, truth, marks, extra)
 
 
+def case_ring_overflow(c, args, v, bin_path):
+    """A 4 KiB ring buffer over the zoo's phase 2 (15 000 goroutines in
+    bursts of 150): records are lost, and nothing else goes wrong - the
+    loss is counted and announced, every record that arrived is counted,
+    no site gets more than the truth, and hits + lost cover every creation
+    and exit the zoo made at its marked sites."""
+    marks = find_markers(ZOO_DIR)
+    holder = {}
+
+    def on_ready(z):
+        holder["g"] = start_gostray(c, args, z.pid, ["--ring-buffer", "4k"])
+        time.sleep(1)
+
+    z, pid, truth, _ = zoo_protocol(c, [bin_path], on_ready)
+    g = holder["g"]
+    report = stop_gostray(c, g)
+    z.signal(signal.SIGTERM)
+    c.check(z.wait(c.left(15)) == 0, "zoo did not exit 0 after SIGTERM")
+    t, p = report["totals"], report["probes"]
+    lost = t["lost_events"]
+    if not c.check(lost > 0, "no record lost with a 4 KiB ring buffer: the case shows nothing"):
+        return
+    c.check(re.search(r"warning: %d records lost" % lost, g.text("err")),
+            "stderr does not warn about the %d lost records" % lost)
+    c.check(t["created"] == p["create_hits"],
+            "created %d, but %d creation records arrived" % (t["created"], p["create_hits"]))
+    made = 0
+    for name, st in truth["sites"].items():
+        fname, line = marks[name]
+        found = sites_at(report, fname, line)
+        got = found[0]["created"] if found else 0
+        c.check(got <= st["created_phase2"], "%s: %d created counted, the zoo made %d"
+                % (name, got, st["created_phase2"]))
+        made += 2 * st["created_phase2"] - (st["live"] - st["live_phase1"])
+    seen = p["create_hits"] + p["exit_hits"] + lost
+    c.check(seen >= made, "hits + lost = %d, fewer than the %d creations and exits the zoo "
+            "made at its marked sites" % (seen, made))
+    c.notes.append("%d records lost, %d arrived" % (lost, p["create_hits"] + p["exit_hits"]))
+
+
 def case_offsets_mismatch(c, args, bin_path, v):
     """A Go 1.27 binary whose version strings say go1.23 gets the 1.23
     offsets (goid at 160, not 152): the attach-time self-check must refuse
@@ -1397,6 +1437,8 @@ def main():
                 runner.case("fault/gostray-killed", case_gostray_killed, 120, args,
                             binary(args, kv[-1], "zoo", "static"))
                 runner.case("fault/two-tracers", case_two_tracers, 180, args, kv[-1],
+                            binary(args, kv[-1], "zoo", "static"))
+                runner.case("fault/ring-overflow", case_ring_overflow, 180, args, kv[-1],
                             binary(args, kv[-1], "zoo", "static"))
         nv = [v for v in versions if version_tuple(v) >= (1, 25) and "static-stripped" in variants_of(args, v, "zoo")]
         if nv:
