@@ -36,17 +36,6 @@ struct procmem_req {
  * says whether it was read in full.  Returns the number read. */
 size_t procmem_readv(struct procmem *pm, struct procmem_req *reqs, size_t n);
 
-/*
- * A buffer for a large procmem_readv().  The reads fault a fresh heap
- * buffer in one page at a time, which cost 3/4 of reading 100 000 gs (40 MB:
- * 145 ms against 35 ms): from PROCMEM_BUF_POPULATE bytes up it is mapped with
- * MAP_POPULATE instead, every page present from the start.  NULL when out
- * of memory.
- */
-#define PROCMEM_BUF_POPULATE (256u << 10)
-void *procmem_buf_alloc(size_t len);
-void procmem_buf_free(void *buf, size_t len);
-
 /* One line of /proc/PID/maps: the fields gostray uses. */
 struct maps_line {
 	uint64_t start, end;

@@ -46,6 +46,7 @@ struct snap_g {
 struct snapshot {
 	struct snap_g *gs;	/* live goroutines only (not idle, not dead) */
 	size_t n;
+	size_t cap;		/* gs was allocated for this many (snapshot_free) */
 	size_t allglen;		/* slots in allgs when read */
 	size_t unreadable;	/* g slots that could not be read */
 	uint64_t started_ns;	/* CLOCK_MONOTONIC before the first read */
@@ -60,9 +61,11 @@ struct snapshot_source {
 	size_t max_gs;		/* read only the first max_gs slots; 0: all */
 };
 
-/* Refuse to read more slots than this: a garbage allglen would otherwise
- * make us allocate gigabytes. */
-#define SNAPSHOT_MAX_GS (16u << 20)
+/* Refuse to read more slots than this: reading costs ~150 bytes of our
+ * memory per slot (the snapshot entry, the pointer, the read plan), so a
+ * garbage allglen could otherwise make us allocate gigabytes.  4M slots:
+ * 600 MB at most, for a target that would need 8 GB of goroutine stacks. */
+#define SNAPSHOT_MAX_GS (4u << 20)
 
 int snapshot_read(const struct snapshot_source *src, struct snapshot *out,
 		  char *err, size_t errlen);

@@ -9,6 +9,7 @@
 #include <uthash.h>
 #include <utlist.h>
 
+#include "bigbuf.h"
 #include "collector.h"
 
 struct gor {
@@ -53,6 +54,7 @@ struct collector {
 	uint64_t after_end;
 	uint64_t duplicates;
 	struct gor **baseline_blocks;	/* one block of gors per baseline merged */
+	size_t *baseline_block_len;	/* gors in each */
 	size_t nbaseline_blocks;
 	struct trend trend;		/* the clock of every site's series */
 	bool trend_started;
@@ -100,9 +102,13 @@ void collector_free(struct collector *c)
 		if (!g->pooled)
 			free(g);
 	}
-	while (c->nbaseline_blocks)
-		free(c->baseline_blocks[--c->nbaseline_blocks]);
+	while (c->nbaseline_blocks) {
+		c->nbaseline_blocks--;
+		bigbuf_free(c->baseline_blocks[c->nbaseline_blocks],
+			    c->baseline_block_len[c->nbaseline_blocks], sizeof(struct gor));
+	}
 	free(c->baseline_blocks);
+	free(c->baseline_block_len);
 	HASH_ITER(hh, c->sites, s, stmp) {
 		struct site_stack *st, *sttmp;
 
@@ -434,8 +440,9 @@ static int cmp_since_desc(const void *a, const void *b)
 void collector_merge_baseline(struct collector *c, const struct snapshot *s,
 			      uint64_t attach_ns)
 {
-	struct baseline_item *items = calloc(s->n ? s->n : 1, sizeof(*items));
+	struct baseline_item *items = bigbuf_alloc(s->n, sizeof(*items));
 	struct gor *block = NULL, **blocks;
+	size_t *lens;
 	struct tombstone *t;
 	size_t i, n = 0;
 
@@ -455,15 +462,22 @@ void collector_merge_baseline(struct collector *c, const struct snapshot *s,
 	}
 	/* Prepending youngest-first leaves each site's list oldest-first. */
 	qsort(items, n, sizeof(*items), cmp_since_desc);
-	/* One allocation for the whole baseline (100 000 gs: one calloc, not
-	 * 100 000), kept until the collector goes; a baseline goroutine that
-	 * exits leaves its slot unused. */
+	/* One allocation for the whole baseline (100 000 gs: one populated
+	 * mapping, not 100 000 callocs and their page faults), kept until the
+	 * collector goes; a baseline goroutine that exits leaves its slot
+	 * unused. */
 	blocks = realloc(c->baseline_blocks, (c->nbaseline_blocks + 1) * sizeof(*blocks));
-	if (blocks) {
+	if (blocks)
 		c->baseline_blocks = blocks;
-		block = n ? calloc(n, sizeof(*block)) : NULL;
-		if (block)
-			c->baseline_blocks[c->nbaseline_blocks++] = block;
+	lens = realloc(c->baseline_block_len, (c->nbaseline_blocks + 1) * sizeof(*lens));
+	if (lens)
+		c->baseline_block_len = lens;
+	if (blocks && lens && n) {
+		block = bigbuf_alloc(n, sizeof(*block));
+		if (block) {
+			c->baseline_blocks[c->nbaseline_blocks] = block;
+			c->baseline_block_len[c->nbaseline_blocks++] = n;
+		}
 	}
 	for (i = 0; i < n; i++) {
 		const struct snap_g *sg = items[i].sg;
@@ -492,7 +506,7 @@ void collector_merge_baseline(struct collector *c, const struct snapshot *s,
 	}
 	free_tombstones(c);
 	c->merged = true;
-	free(items);
+	bigbuf_free(items, s->n, sizeof(*items));
 }
 
 /*

@@ -12,7 +12,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -90,27 +89,6 @@ static void readv_batch(struct procmem *pm, struct procmem_req *reqs, size_t n)
 						  reqs[i].len) == 0;
 		}
 	}
-}
-
-void *procmem_buf_alloc(size_t len)
-{
-	void *buf;
-
-	if (len < PROCMEM_BUF_POPULATE)
-		return malloc(len ? len : 1);
-	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	return buf == MAP_FAILED ? NULL : buf;
-}
-
-void procmem_buf_free(void *buf, size_t len)
-{
-	if (!buf)
-		return;
-	if (len < PROCMEM_BUF_POPULATE)
-		free(buf);
-	else
-		munmap(buf, len);
 }
 
 size_t procmem_readv(struct procmem *pm, struct procmem_req *reqs, size_t n)

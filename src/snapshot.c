@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bigbuf.h"
 #include "snapshot.h"
 
 uint64_t monotonic_ns(void)
@@ -94,37 +95,43 @@ static void decode_g(const struct go_offsets *o, uint64_t addr,
  * g structs come from a few size classes and sit side by side in memory,
  * so reading them one request each (100k requests for 100k goroutines)
  * pays the kernel's per-request cost 100k times.  Sort them by address
- * and read runs of neighbours as one request.
+ * and read runs of neighbours as one request.  The requests are read a
+ * chunk at a time into one small buffer and decoded while it is still in
+ * the cache: 100 000 gs are 40 MB, which a buffer of their own would have
+ * the kernel zero and the decoding fetch back from memory.
  */
 #define RANGE_MAX (64 * 1024)	/* bytes per request */
 #define GAP_MAX 512		/* unused bytes we accept reading between gs */
+#define CHUNK_BYTES (1u << 20)	/* requests read, then decoded, together */
+
+/* What reading one allgs slot gave. */
+enum slot_state { SLOT_FREE = 0, SLOT_ALIVE, SLOT_UNREADABLE };
 
 struct gslot {
 	uint64_t addr;
+	size_t index;	/* in allgs */
 	size_t range;	/* request that holds it */
 };
 
 static int cmp_slot_addr(const void *a, const void *b)
 {
-	const struct gslot *x = *(struct gslot *const *)a, *y = *(struct gslot *const *)b;
+	const struct gslot *x = a, *y = b;
 
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-/* Plan the requests for slots (sorted views in order), reading them into
- * one buffer.  Returns the number of requests, 0 on allocation failure. */
-static size_t plan_ranges(struct gslot *slots, struct gslot **order, size_t n,
-			  size_t gsize, struct procmem_req **reqs_out, uint8_t **buf_out,
-			  size_t *buf_len)
+/* Requests for slots (sorted by address); each slot learns its request.
+ * Returns the number of requests, 0 on allocation failure. */
+static size_t plan_ranges(struct gslot *slots, size_t n, size_t gsize,
+			  struct procmem_req **reqs_out)
 {
 	struct procmem_req *reqs = calloc(n, sizeof(*reqs));
-	size_t i, nr = 0, total = 0;
-	uint8_t *buf;
+	size_t i, nr = 0;
 
 	if (!reqs)
 		return 0;
 	for (i = 0; i < n; i++) {
-		struct gslot *s = order[i];
+		struct gslot *s = &slots[i];
 		struct procmem_req *r = nr ? &reqs[nr - 1] : NULL;
 
 		if (r && s->addr >= r->addr && s->addr <= r->addr + r->len + GAP_MAX &&
@@ -138,33 +145,54 @@ static size_t plan_ranges(struct gslot *slots, struct gslot **order, size_t n,
 		}
 		s->range = nr - 1;
 	}
-	for (i = 0; i < nr; i++)
-		total += reqs[i].len;
-	buf = procmem_buf_alloc(total);
-	if (!buf) {
-		free(reqs);
-		return 0;
-	}
-	*buf_len = total;
-	for (i = 0, total = 0; i < nr; i++) {
-		reqs[i].buf = buf + total;
-		total += reqs[i].len;
-	}
 	*reqs_out = reqs;
-	*buf_out = buf;
 	return nr;
+}
+
+/* Read requests [first, *end) - as many as fit in chunk - and decode the
+ * slots they hold (from *slot on) into gs[slot's allgs index]. */
+static void read_chunk(const struct snapshot_source *src, struct procmem_req *reqs,
+		       size_t nreqs, size_t first, size_t *end, struct gslot *slots,
+		       size_t nslots, size_t *slot, size_t gsize, uint8_t *chunk,
+		       struct snap_g *gs, uint8_t *state)
+{
+	size_t r, used = 0;
+
+	for (r = first; r < nreqs && used + reqs[r].len <= CHUNK_BYTES; r++) {
+		reqs[r].buf = chunk + used;
+		used += reqs[r].len;
+	}
+	*end = r;
+	procmem_readv(src->mem, reqs + first, r - first);
+	for (; *slot < nslots && slots[*slot].range < r; (*slot)++) {
+		const struct gslot *sl = &slots[*slot];
+		const struct procmem_req *q = &reqs[sl->range];
+		uint8_t *bytes = (uint8_t *)q->buf + (sl->addr - q->addr);
+		bool readable = q->ok && sl->addr;
+
+		/* A run that failed as a whole may hold gs readable one by one
+		 * (reads are per page): try the g itself before giving up. */
+		if (!q->ok && sl->addr)
+			readable = !procmem_read(src->mem, sl->addr, bytes, gsize);
+		if (!readable) {
+			state[sl->index] = SLOT_UNREADABLE;
+			continue;
+		}
+		decode_g(src->off, sl->addr, bytes, &gs[sl->index]);
+		state[sl->index] = go_status_alive(gs[sl->index].status) ? SLOT_ALIVE : SLOT_FREE;
+	}
 }
 
 int snapshot_read(const struct snapshot_source *src, struct snapshot *out,
 		  char *err, size_t errlen)
 {
-	struct gslot *slots = NULL, **order = NULL;
+	struct gslot *slots = NULL;
 	struct procmem_req *reqs = NULL;
-	size_t nreqs = 0;
+	size_t nreqs = 0, slot = 0, r, end;
 	const struct go_offsets *o = src->off;
-	uint64_t allglen = 0, allgptr = 0, *gptrs = NULL;
-	size_t gsize = g_read_size(o), i, raw_len = 0;
-	uint8_t *raw = NULL;
+	uint64_t allglen = 0, allgptr = 0, last, *gptrs = NULL;
+	size_t gsize = g_read_size(o), i;
+	uint8_t *chunk = NULL, *state = NULL;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -188,10 +216,23 @@ int snapshot_read(const struct snapshot_source *src, struct snapshot *out,
 		allglen = src->max_gs;
 	if (!allglen)
 		goto done;
+	/* The array must hold allglen pointers: its last one readable before
+	 * anything is allocated for them. */
+	if (procmem_read(src->mem, allgptr + (allglen - 1) * sizeof(*gptrs), &last,
+			 sizeof(last))) {
+		snprintf(err, errlen, "runtime.allglen %lu runs past the allgs array at 0x%lx: "
+			 "wrong offsets or not a Go process", (unsigned long)allglen,
+			 (unsigned long)allgptr);
+		return -EINVAL;
+	}
 
-	gptrs = calloc(allglen, sizeof(*gptrs));
-	out->gs = calloc(allglen, sizeof(*out->gs));
-	if (!gptrs || !out->gs) {
+	gptrs = bigbuf_alloc(allglen, sizeof(*gptrs));
+	out->gs = bigbuf_alloc(allglen, sizeof(*out->gs));
+	out->cap = allglen;
+	slots = bigbuf_alloc(allglen, sizeof(*slots));
+	state = bigbuf_alloc(allglen, sizeof(*state));
+	chunk = malloc(CHUNK_BYTES);
+	if (!gptrs || !out->gs || !slots || !state || !chunk) {
 		snprintf(err, errlen, "out of memory for %lu goroutines",
 			 (unsigned long)allglen);
 		ret = -ENOMEM;
@@ -203,64 +244,43 @@ int snapshot_read(const struct snapshot_source *src, struct snapshot *out,
 			 (unsigned long)allgptr, strerror(-ret));
 		goto err_free;
 	}
-	slots = calloc(allglen, sizeof(*slots));
-	order = calloc(allglen, sizeof(*order));
-	if (!slots || !order) {
-		snprintf(err, errlen, "out of memory for %lu goroutines",
-			 (unsigned long)allglen);
-		ret = -ENOMEM;
-		goto err_free;
-	}
 	for (i = 0; i < allglen; i++) {
 		slots[i].addr = gptrs[i];
-		order[i] = &slots[i];
+		slots[i].index = i;
 	}
-	qsort(order, allglen, sizeof(*order), cmp_slot_addr);
-	nreqs = plan_ranges(slots, order, allglen, gsize, &reqs, &raw, &raw_len);
+	qsort(slots, allglen, sizeof(*slots), cmp_slot_addr);
+	nreqs = plan_ranges(slots, allglen, gsize, &reqs);
 	if (!nreqs) {
 		snprintf(err, errlen, "out of memory for %lu goroutines",
 			 (unsigned long)allglen);
 		ret = -ENOMEM;
 		goto err_free;
 	}
-	procmem_readv(src->mem, reqs, nreqs);
+	for (r = 0; r < nreqs; r = end)
+		read_chunk(src, reqs, nreqs, r, &end, slots, allglen, &slot, gsize, chunk,
+			   out->gs, state);
 	/* allgs order, so the snapshot lists goroutines as the runtime does */
 	for (i = 0; i < allglen; i++) {
-		const struct procmem_req *r = &reqs[slots[i].range];
-		struct snap_g *g = &out->gs[out->n];
-
-		const uint8_t *bytes = (const uint8_t *)r->buf + (slots[i].addr - r->addr);
-
-		bool readable = r->ok && slots[i].addr;
-
-		/* A run that failed as a whole may hold gs readable one by one
-		 * (reads are per page): try the g itself before giving up. */
-		if (!r->ok && slots[i].addr)
-			readable = !procmem_read(src->mem, slots[i].addr,
-						 (void *)bytes, gsize);
-		if (!readable) {
+		if (state[i] == SLOT_UNREADABLE)
 			out->unreadable++;
-			continue;
-		}
-		decode_g(o, slots[i].addr, bytes, g);
-		if (go_status_alive(g->status))
-			out->n++;
+		else if (state[i] == SLOT_ALIVE)
+			out->gs[out->n++] = out->gs[i];
 	}
 done:
 	out->finished_ns = monotonic_ns();
-	free(gptrs);
-	procmem_buf_free(raw, raw_len);
+	bigbuf_free(gptrs, allglen, sizeof(*gptrs));
+	bigbuf_free(slots, allglen, sizeof(*slots));
+	bigbuf_free(state, allglen, sizeof(*state));
 	free(reqs);
-	free(slots);
-	free(order);
+	free(chunk);
 	return 0;
 
 err_free:
-	free(gptrs);
-	procmem_buf_free(raw, raw_len);
+	bigbuf_free(gptrs, allglen, sizeof(*gptrs));
+	bigbuf_free(slots, allglen, sizeof(*slots));
+	bigbuf_free(state, allglen, sizeof(*state));
 	free(reqs);
-	free(slots);
-	free(order);
+	free(chunk);
 	snapshot_free(out);
 	return ret;
 }
@@ -317,7 +337,7 @@ int snapshot_reread_runnable(const struct snapshot_source *src, struct snapshot 
 
 void snapshot_free(struct snapshot *s)
 {
-	free(s->gs);
+	bigbuf_free(s->gs, s->cap, sizeof(*s->gs));
 	s->gs = NULL;
-	s->n = 0;
+	s->n = s->cap = 0;
 }
