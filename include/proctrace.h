@@ -24,8 +24,11 @@ struct proctrace {
 	uint64_t attach_ns;	/* the probes went live for it */
 	uint64_t baseline_ns;	/* baseline merged */
 	size_t baseline_live;	/* goroutines in the baseline snapshot */
-	bool exited;
+	bool exited;		/* gone, or replaced its program */
+	bool execed;		/* replaced its program (execve): same PID, new exe */
 	uint64_t exited_ns;
+	dev_t exe_dev;		/* /proc/PID/exe when opened */
+	ino_t exe_ino;
 };
 
 /* Feeds every queued record to the collectors (the caller's ring buffer). */
@@ -48,7 +51,8 @@ int proctrace_baseline(struct proctrace *p, uint64_t attach_ns, proctrace_drain 
  * -ESRCH when the process is gone. */
 int proctrace_refresh_waits(struct proctrace *p, proctrace_drain drain, void *drain_ctx);
 
-/* Whether the process has exited (pidfd readable, or /proc says so). */
+/* Whether the process has exited (pidfd readable, or /proc says so) or
+ * replaced its program (its executable changed: sets execed). */
 bool proctrace_gone(struct proctrace *p);
 
 void proctrace_close(struct proctrace *p);

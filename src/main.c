@@ -377,8 +377,9 @@ static bool trace_until(struct tracer *tr, uint64_t deadline_ns)
 static void say_why_stopped(const struct tracer *tr)
 {
 	if (tr->target_exited)
-		fprintf(stderr, "gostray: target PID %d exited after %.1fs; "
+		fprintf(stderr, "gostray: target PID %d %s after %.1fs; "
 			"reporting what was seen until then\n", tr->t->pid,
+			tr->proc.execed ? "replaced its program (exec)" : "exited",
 			(tr->exited_ns - tr->attach_ns) / 1e9);
 	else if (stop_requested)
 		fprintf(stderr, "gostray: stopped by %s, detaching\n",
@@ -428,8 +429,9 @@ static int write_capture_profile(const struct cli_opts *o, struct target *t,
 	if (o->pprof_view == PROFILE_BY_CREATION)
 		ret = profile_write_capture_creation(tr, o->pprof_path, err, sizeof(err));
 	else if (tr->target_exited)
-		return fail(NULL, "no --pprof profile: the target exited, no goroutine "
-			    "is left to read a stack from (--pprof-by creation still works)");
+		return fail(NULL, "no --pprof profile: the target exited or exec'd, no "
+			    "goroutine is left to read a stack from (--pprof-by creation "
+			    "still works)");
 	else if (!(ret = dump_take(t, &dopts, &d, err, sizeof(err)))) {
 		ret = profile_write_dump(&d, PROFILE_BY_BLOCKED, o->pprof_path, err, sizeof(err));
 		dump_free(&d);

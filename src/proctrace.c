@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -57,6 +58,20 @@ static int check_offsets(struct proctrace *p, char *err, size_t errlen)
 	return ret;
 }
 
+/* Device and inode of the process's executable; 0 or -errno. */
+static int exe_identity(pid_t pid, dev_t *dev, ino_t *ino)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	if (stat(path, &st))
+		return -errno;
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return 0;
+}
+
 int proctrace_open(struct proctrace *p, struct target *t, stack_reader read_stack,
 		   void *stack_ctx, int stack_depth, char *err, size_t errlen)
 {
@@ -80,6 +95,7 @@ int proctrace_open(struct proctrace *p, struct target *t, stack_reader read_stac
 		goto err_free_collector;
 	}
 	p->pidfd = (int)syscall(SYS_pidfd_open, t->pid, 0);
+	exe_identity(t->pid, &p->exe_dev, &p->exe_ino);
 	ret = check_offsets(p, err, errlen);
 	if (ret)
 		goto err_close_mem;
@@ -157,10 +173,19 @@ int proctrace_refresh_waits(struct proctrace *p, proctrace_drain drain, void *dr
 bool proctrace_gone(struct proctrace *p)
 {
 	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+	dev_t dev;
+	ino_t ino;
 
-	if (p->pidfd >= 0)
-		return poll(&pfd, 1, 0) > 0;
-	return !proc_alive(p->t->pid);
+	if (p->pidfd >= 0 ? poll(&pfd, 1, 0) > 0 : !proc_alive(p->t->pid))
+		return true;
+	/* An execve keeps the PID and the pidfd: only the executable tells
+	 * that the memory we would read is another program's now. */
+	if (p->exe_ino && !exe_identity(p->t->pid, &dev, &ino) &&
+	    (dev != p->exe_dev || ino != p->exe_ino)) {
+		p->execed = true;
+		return true;
+	}
+	return false;
 }
 
 void proctrace_close(struct proctrace *p)

@@ -364,6 +364,8 @@ struct json_object *report_capture_json(const struct report_ctx *r)
 	json_object_object_add(doc, "duration_s", json_object_new_double(duration_s(r)));
 	json_object_object_add(doc, "target_exited",
 			       json_object_new_boolean(tr->target_exited));
+	json_object_object_add(doc, "target_exec",
+			       json_object_new_boolean(tr->proc.execed));
 
 	json_object_object_add(totals, "created", json_object_new_uint64(t.created));
 	json_object_object_add(totals, "exited", json_object_new_uint64(t.exited));
@@ -563,6 +565,7 @@ void report_capture_text(FILE *f, const struct report_ctx *r)
 		" -%" PRIu64 ", lost %" PRIu64 "%s\n", base_name(tr->t->exe_name),
 		tr->t->pid, gobin_go_version(tr->t->gb), duration_s(r), t.live,
 		t.live_user, t.created, t.exited, r->stats[GS_STAT_LOST],
+		tr->proc.execed ? " [target exec'd]" :
 		tr->target_exited ? " [target exited]" : "");
 	fprintf(f, "verdicts: %" PRIu64 " leak, %" PRIu64 " suspect, %" PRIu64 " ok",
 		verdicts[VERDICT_LEAK], verdicts[VERDICT_SUSPECT], verdicts[VERDICT_OK]);

@@ -1246,6 +1246,32 @@ def case_two_tracers(c, args, v, bin_path):
         check_parks(c, report, truth, marks, extra)
 
 
+def case_target_exec(c, args, bin_path):
+    """The target replaces its program (execve of /bin/sleep, same PID)
+    mid-trace: gostray notices within a poll, stops reading that memory,
+    says so, and reports the Go program's counts until then."""
+    z, _ = start_target(c, "zoo", [bin_path, "-exec", "/bin/sleep"], "READY ")
+    g = start_gostray(c, args, z.pid)
+    time.sleep(1)
+    z.signal(signal.SIGHUP)
+    rc = g.wait(c.left(20), "exit after the target's exec")
+    c.check(rc == 0, "exit status %s, want 0" % rc)
+    report = json_stdout(c, g)
+    c.check(report.get("target_exited") is True and report.get("target_exec") is True,
+            "target_exited %r, target_exec %r" % (report.get("target_exited"),
+                                                 report.get("target_exec")))
+    c.check(re.search(r"target PID %d replaced its program \(exec\)" % z.pid, g.text("err")),
+            "stderr does not say the target replaced its program")
+    marks = find_markers(ZOO_DIR)
+    fname, line = marks["select-forever"]
+    found = sites_at(report, fname, line)
+    c.check(found and found[0]["live"] == 19,
+            "select-forever: %s live at the exec, the zoo's phase 1 left 19"
+            % (found[0]["live"] if found else "no site"))
+    with open("/proc/%d/comm" % z.pid) as f:
+        c.check(f.read().strip() == "sleep", "the target is not sleep after its exec")
+
+
 def case_ring_overflow(c, args, v, bin_path):
     """A 4 KiB ring buffer over the zoo's phase 2 (15 000 goroutines in
     bursts of 150): records are lost, and nothing else goes wrong - the
@@ -1439,6 +1465,8 @@ def main():
                 runner.case("fault/two-tracers", case_two_tracers, 180, args, kv[-1],
                             binary(args, kv[-1], "zoo", "static"))
                 runner.case("fault/ring-overflow", case_ring_overflow, 180, args, kv[-1],
+                            binary(args, kv[-1], "zoo", "static"))
+                runner.case("fault/target-exec", case_target_exec, 60, args,
                             binary(args, kv[-1], "zoo", "static"))
         nv = [v for v in versions if version_tuple(v) >= (1, 25) and "static-stripped" in variants_of(args, v, "zoo")]
         if nv:
