@@ -1272,6 +1272,35 @@ def case_target_exec(c, args, bin_path):
         c.check(f.read().strip() == "sleep", "the target is not sleep after its exec")
 
 
+def case_target_stopped(c, args, bin_path):
+    """The target is SIGSTOPped mid-trace, and gostray stopped while it is:
+    the detach and the final snapshot of a stopped process neither hang nor
+    fail, the counts are exact, and the target, continued, runs its phase 2
+    and exits 0."""
+    z, _ = start_target(c, "zoo", [bin_path], "READY ")
+    g = start_gostray(c, args, z.pid, ["-o", os.path.join(c.tmpdir(), "incident")])
+    time.sleep(1)
+    z.signal(signal.SIGSTOP)
+    time.sleep(1)
+    t0 = time.monotonic()
+    report = stop_gostray(c, g)
+    c.notes.append("gostray stopped %.1f s after SIGINT, the target stopped"
+                   % (time.monotonic() - t0))
+    c.check(report.get("target_exited") is False, "target_exited %r" % report.get("target_exited"))
+    marks = find_markers(ZOO_DIR)
+    fname, line = marks["select-forever"]
+    found = sites_at(report, fname, line)
+    c.check(found and found[0]["live"] == 19 and found[0]["verdict"] == "leak",
+            "select-forever: %s" % (found[0] if found else "no site"))
+    c.check(os.path.isfile(os.path.join(c.tmpdir(), "incident", "report.html")),
+            "no report.html from a capture of a stopped target")
+    z.signal(signal.SIGCONT)
+    z.signal(signal.SIGUSR1)
+    z.wait_line("out", lambda l: l == "PHASE2-DONE", c.left(90), "PHASE2-DONE")
+    z.signal(signal.SIGTERM)
+    c.check(z.wait(c.left(10)) == 0, "the target did not exit cleanly after SIGCONT")
+
+
 def case_ring_overflow(c, args, v, bin_path):
     """A 4 KiB ring buffer over the zoo's phase 2 (15 000 goroutines in
     bursts of 150): records are lost, and nothing else goes wrong - the
@@ -1467,6 +1496,8 @@ def main():
                 runner.case("fault/ring-overflow", case_ring_overflow, 180, args, kv[-1],
                             binary(args, kv[-1], "zoo", "static"))
                 runner.case("fault/target-exec", case_target_exec, 60, args,
+                            binary(args, kv[-1], "zoo", "static"))
+                runner.case("fault/target-stopped", case_target_stopped, 120, args,
                             binary(args, kv[-1], "zoo", "static"))
         nv = [v for v in versions if version_tuple(v) >= (1, 25) and "static-stripped" in variants_of(args, v, "zoo")]
         if nv:
