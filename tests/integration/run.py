@@ -1301,6 +1301,33 @@ def case_target_stopped(c, args, bin_path):
     c.check(z.wait(c.left(10)) == 0, "the target did not exit cleanly after SIGCONT")
 
 
+def case_binary_replaced(c, args, v, bin_path, other_path):
+    """The target's executable is replaced on disk while it runs (another
+    program renamed over its path, as a deploy does): gostray analyses and
+    probes the file the process runs (/proc/PID/exe, the old inode), not
+    the one at the path now, and counts exactly."""
+    marks = find_markers(ZOO_DIR)
+    path = os.path.join(c.tmpdir(), "zoo-replaced")
+    shutil.copy(bin_path, path)
+    holder = {}
+
+    def on_ready(z):
+        fresh = os.path.join(c.tmpdir(), "fresh")
+        shutil.copy(other_path, fresh)
+        os.replace(fresh, path)
+        holder["g"] = start_gostray(c, args, z.pid)
+        time.sleep(1)
+
+    z, pid, truth, _ = zoo_protocol(c, [path], on_ready)
+    report = stop_gostray(c, holder["g"])
+    z.signal(signal.SIGTERM)
+    c.check(z.wait(c.left(15)) == 0, "zoo did not exit 0 after SIGTERM")
+    c.check("(deleted)" in report.get("exe", ""), "report exe %r: not the deleted original"
+            % report.get("exe"))
+    check_report_common(c, report, pid, v)
+    check_against_truth(c, report, truth, marks, ZOO_DIR)
+
+
 def case_ring_overflow(c, args, v, bin_path):
     """A 4 KiB ring buffer over the zoo's phase 2 (15 000 goroutines in
     bursts of 150): records are lost, and nothing else goes wrong - the
@@ -1499,6 +1526,9 @@ def main():
                             binary(args, kv[-1], "zoo", "static"))
                 runner.case("fault/target-stopped", case_target_stopped, 120, args,
                             binary(args, kv[-1], "zoo", "static"))
+                runner.case("fault/binary-replaced", case_binary_replaced, 180, args, kv[-1],
+                            binary(args, kv[-1], "zoo", "static"),
+                            binary(args, kv[-1], "hello", "static"))
         nv = [v for v in versions if version_tuple(v) >= (1, 25) and "static-stripped" in variants_of(args, v, "zoo")]
         if nv:
             runner.case("bad/offsets-mismatch", case_offsets_mismatch, 60, args,
