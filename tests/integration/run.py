@@ -1284,8 +1284,8 @@ def case_target_stopped(c, args, bin_path):
     time.sleep(1)
     t0 = time.monotonic()
     report = stop_gostray(c, g)
-    c.notes.append("gostray stopped %.1f s after SIGINT, the target stopped"
-                   % (time.monotonic() - t0))
+    log("    fault/target-stopped: gostray done %.1f s after SIGINT, the target stopped"
+        % (time.monotonic() - t0))
     c.check(report.get("target_exited") is False, "target_exited %r" % report.get("target_exited"))
     marks = find_markers(ZOO_DIR)
     fname, line = marks["select-forever"]
@@ -1328,6 +1328,48 @@ def case_binary_replaced(c, args, v, bin_path, other_path):
     check_against_truth(c, report, truth, marks, ZOO_DIR)
 
 
+MILLION = 1000000
+
+
+def case_million(c, args, v):
+    """A target with 1 000 000 goroutines (tests/fixtures/million, built
+    here): attach, baseline, a short capture and the detach work, the site
+    counts exactly a million, runtime.NumGoroutine() agrees, and gostray's
+    memory stays in proportion (its RSS is noted)."""
+    src = os.path.join(ROOT, "tests", "fixtures", "million")
+    bin_path = os.path.join(c.tmpdir(), "million")
+    r = subprocess.run([go_tool(v), "build", "-o", bin_path, "."], cwd=src, capture_output=True,
+                       text=True, timeout=c.left(120),
+                       env=dict(os.environ, CGO_ENABLED="0", GOTOOLCHAIN="local", GOFLAGS="-mod=mod",
+                                GOWORK="off"))
+    if r.returncode:
+        raise CaseFail("go build tests/fixtures/million: %s" % r.stderr.strip()[-300:])
+    p = Proc(c, "million", [bin_path, "-n", str(MILLION)])
+    c.show.append(("million", p, "err"))
+    line = p.wait_line("out", lambda l: l.startswith("READY "), c.left(120), "READY line")
+    num_goroutine = int(line.split()[2])
+    t0 = time.monotonic()
+    g = Proc(c, "gostray", [args.gostray, "capture", str(p.pid), "-d", "3", "--json"])
+    c.show.append(("gostray", g, "err"))
+    g.wait_line("err", lambda l: l.startswith("gostray: attached"), c.left(120), "attach line")
+    attach_s = time.monotonic() - t0
+    with open("/proc/%d/status" % g.pid) as f:
+        rss = next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+    c.check(g.wait(c.left(120), "end of the capture") == 0, "gostray capture failed")
+    report = json_stdout(c, g)
+    (fname, line_no), = find_markers(src).values()
+    found = sites_at(report, fname, line_no)
+    c.check(found and found[0]["live"] == MILLION and found[0]["live_at_start"] == MILLION,
+            "the million site: %s" % ({k: found[0][k] for k in ("live", "live_at_start")}
+                                      if found else "missing"))
+    c.check(report["totals"]["live_user"] == num_goroutine,
+            "live_user %d, runtime.NumGoroutine() said %d"
+            % (report["totals"]["live_user"], num_goroutine))
+    c.check(p.p.poll() is None, "the target died")
+    log("    fault/million: attached in %.1f s, gostray's RSS %.0f MB after the baseline"
+        % (attach_s, rss / 1024))
+
+
 def case_ring_overflow(c, args, v, bin_path):
     """A 4 KiB ring buffer over the zoo's phase 2 (15 000 goroutines in
     bursts of 150): records are lost, and nothing else goes wrong - the
@@ -1365,7 +1407,7 @@ def case_ring_overflow(c, args, v, bin_path):
     seen = p["create_hits"] + p["exit_hits"] + lost
     c.check(seen >= made, "hits + lost = %d, fewer than the %d creations and exits the zoo "
             "made at its marked sites" % (seen, made))
-    c.notes.append("%d records lost, %d arrived" % (lost, p["create_hits"] + p["exit_hits"]))
+    log("    fault/ring-overflow: %d records lost, %d arrived" % (lost, p["create_hits"] + p["exit_hits"]))
 
 
 def case_offsets_mismatch(c, args, bin_path, v):
@@ -1526,6 +1568,7 @@ def main():
                             binary(args, kv[-1], "zoo", "static"))
                 runner.case("fault/target-stopped", case_target_stopped, 120, args,
                             binary(args, kv[-1], "zoo", "static"))
+                runner.case("fault/million", case_million, 300, args, kv[-1])
                 runner.case("fault/binary-replaced", case_binary_replaced, 180, args, kv[-1],
                             binary(args, kv[-1], "zoo", "static"),
                             binary(args, kv[-1], "hello", "static"))
