@@ -24,7 +24,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 SANITIZE ?=
 ifneq ($(SANITIZE),)
-SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 endif
 
 CFLAGS ?= -O2 -g
@@ -51,11 +51,14 @@ PB_OBJ := $(PB_C:.c=.o)
 LIB_OBJS += $(PB_OBJ)
 
 .PHONY: all clean install test unit-test integration-test fixtures real-programs demo bench \
-	fuzz fuzz-build fuzz-lib
+	fuzz fuzz-build fuzz-lib sanitize-build sanitize-test
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: gostray
+# The sanitized build (sanitize-test) puts its binary in its own folder.
+GOSTRAY_BIN ?= gostray
+
+all: $(GOSTRAY_BIN)
 
 $(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/pprof:
 	$(Q)mkdir -p $@
@@ -97,7 +100,7 @@ $(OUTPUT)/libgostray.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-gostray: $(MAIN_OBJ) $(OUTPUT)/libgostray.a
+$(GOSTRAY_BIN): $(MAIN_OBJ) $(OUTPUT)/libgostray.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -159,7 +162,23 @@ fuzz: fuzz-build fixtures
 	$(Q)FUZZ_GOBIN=$(OUTPUT)/go/go$(lastword $(GO_VERSIONS))/hello.static \
 	  tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
 
-test: unit-test integration-test fuzz
+# The unit tests and the integration suite again, everything built with
+# ASan and UBSan (LeakSanitizer on, no recovery): any report fails a test.
+# Integration for GO_VERSIONS_SANITIZE only (the sanitized build is 2-3x
+# slower; the Go version matters to the probes, not to memory safety).
+SAN_DIR := $(OUTPUT)/asan
+GO_VERSIONS_SANITIZE ?= $(firstword $(GO_VERSIONS)) $(lastword $(GO_VERSIONS))
+
+sanitize-build: | $(DEPS_STAMP)
+	$(Q)$(MAKE) --no-print-directory OUTPUT=$(SAN_DIR) SANITIZE=1 GOSTRAY_BIN=$(SAN_DIR)/gostray \
+	  $(SAN_DIR)/gostray $(UNIT_BINS:$(OUTPUT)/tests/%=$(SAN_DIR)/tests/%)
+
+sanitize-test: sanitize-build fixtures real-programs
+	$(Q)tests/run-unit.sh $(OUTPUT) "$(GO_VERSIONS)" $(UNIT_BINS:$(OUTPUT)/tests/%=$(SAN_DIR)/tests/%)
+	$(Q)python3 tests/integration/run.py --gostray $(SAN_DIR)/gostray --go-bins $(OUTPUT)/go \
+	  --versions "$(GO_VERSIONS_SANITIZE)"
+
+test: unit-test integration-test fuzz sanitize-test
 
 demo: gostray
 	$(Q)tools/demo.sh

@@ -1250,7 +1250,7 @@ def case_target_exec(c, args, bin_path):
     """The target replaces its program (execve of /bin/sleep, same PID)
     mid-trace: gostray notices within a poll, stops reading that memory,
     says so, and reports the Go program's counts until then."""
-    z, _ = start_target(c, "zoo", [bin_path, "-exec", "/bin/sleep"], "READY ")
+    z, _ = start_target(c, "zoo", [bin_path, "-exec", "/bin/sleep 600"], "READY ")
     g = start_gostray(c, args, z.pid)
     time.sleep(1)
     z.signal(signal.SIGHUP)

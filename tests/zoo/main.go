@@ -19,7 +19,8 @@
 //	           pools, HTTP requests) for a few seconds and drain; once the
 //	           process is quiescent it prints "PHASE2-DONE".
 //	SIGUSR2    writes the truth file (-truth) and prints "TRUTH-WRITTEN".
-//	SIGHUP     with -exec PROG: replaces itself with PROG (execve, same PID).
+//	SIGHUP     with -exec "PROG ARG...": replaces itself with PROG (execve,
+//	           same PID).
 //	SIGTERM    exits 0 (SIGINT too).
 //
 // Quiescent means runtime.NumGoroutine() equals the goroutines the program
@@ -35,6 +36,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strings"
 	"runtime/pprof"
 	"sync/atomic"
 	"syscall"
@@ -43,7 +45,7 @@ import (
 
 var (
 	truthPath  = flag.String("truth", "", "write the truth JSON to `FILE` on SIGUSR2")
-	execPath   = flag.String("exec", "", "on SIGHUP, replace the program with `PROG` (exec, same PID)")
+	execArgv   = flag.String("exec", "", "on SIGHUP, replace the program with `PROG ARG...` (exec, same PID)")
 	dumpPath   = flag.String("pprof", "", "write goroutine dumps (pprof debug=2) to `FILE`.phase1 at READY and FILE.final with the truth")
 	scale      = flag.Int("scale", 1, "multiply every leak count by `N`")
 	churnTotal = flag.Int("churn", 15000, "goroutines the churn control starts in phase 2")
@@ -339,12 +341,13 @@ func main() {
 			writeTruth(*truthPath)
 			fmt.Println("TRUTH-WRITTEN")
 		case syscall.SIGHUP:
-			if *execPath == "" {
+			argv := strings.Fields(*execArgv)
+			if len(argv) == 0 {
 				fmt.Fprintln(os.Stderr, "zoo: SIGHUP without -exec PROG")
 				continue
 			}
-			err := syscall.Exec(*execPath, []string{*execPath}, os.Environ())
-			fmt.Fprintf(os.Stderr, "zoo: exec %s: %v\n", *execPath, err)
+			err := syscall.Exec(argv[0], argv, os.Environ())
+			fmt.Fprintf(os.Stderr, "zoo: exec %s: %v\n", argv[0], err)
 			os.Exit(1)
 		default:
 			os.Exit(0)
