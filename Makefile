@@ -176,7 +176,7 @@ sanitize-build: | $(DEPS_STAMP)
 sanitize-test: sanitize-build fixtures real-programs
 	$(Q)tests/run-unit.sh $(OUTPUT) "$(GO_VERSIONS)" $(UNIT_BINS:$(OUTPUT)/tests/%=$(SAN_DIR)/tests/%)
 	$(Q)python3 tests/integration/run.py --gostray $(SAN_DIR)/gostray --go-bins $(OUTPUT)/go \
-	  --versions "$(GO_VERSIONS_SANITIZE)"
+	  --versions "$(GO_VERSIONS_SANITIZE)" --sanitized
 
 test: unit-test integration-test fuzz sanitize-test
 

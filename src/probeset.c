@@ -247,6 +247,9 @@ void probeset_stats(const struct probeset *ps, uint64_t stats[GS_STAT_MAX])
 	memset(stats, 0, sizeof(uint64_t) * GS_STAT_MAX);
 	if (!ps->skel || ncpu <= 0)
 		return;
+	/* The kernel fills every CPU's slot; zeroed first all the same, so
+	 * that valgrind (which knows of one slot only) sees them written. */
+	memset(vals, 0, sizeof(vals));
 	for (k = 0; k < GS_STAT_MAX; k++) {
 		if (bpf_map__lookup_elem(ps->skel->maps.stats, &k, sizeof(k), vals,
 					 sizeof(__u64) * ncpu, 0))
@@ -269,6 +272,7 @@ int probeset_read_parks(const struct probeset *ps,
 
 	if (!ps->skel || ncpu <= 0)
 		return -EINVAL;
+	memset(vals, 0, sizeof(vals));	/* as in probeset_stats */
 	/* Keys are only ever added while we walk (forgetting a process is
 	 * ours, between walks): a key added meanwhile is read next time. */
 	while (!bpf_map__get_next_key(ps->skel->maps.park_counts, prev, &key, sizeof(key))) {

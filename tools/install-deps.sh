@@ -10,6 +10,8 @@ packages=(
 	libcmocka-dev golang-go python3 binutils
 	# libFuzzer (clang's -fsanitize=fuzzer) for tests/fuzz; xz for its seeds
 	libclang-rt-14-dev xz-utils
+	# a capture/detach cycle under memcheck (fault/valgrind)
+	valgrind
 	golang-github-google-pprof-dev protobuf-c-compiler libprotobuf-c-dev
 	# `gostray top` driven in an 80x24 pane (tests/integration/top_tmux.py)
 	tmux

@@ -1328,6 +1328,37 @@ def case_binary_replaced(c, args, v, bin_path, other_path):
     check_against_truth(c, report, truth, marks, ZOO_DIR)
 
 
+def case_valgrind(c, args, v, bin_path):
+    """One capture/detach cycle (probes, baseline, phase 2's churn, the
+    end dump, the incident folder) under valgrind's memcheck: no error and
+    nothing definitely or indirectly lost.  tests/valgrind.supp holds the
+    two bpf() attribute checks valgrind gets wrong for libbpf."""
+    out = os.path.join(c.tmpdir(), "incident")
+    holder = {}
+
+    def on_ready(z):
+        g = Proc(c, "gostray", ["valgrind", "--suppressions=" + os.path.join(ROOT, "tests",
+                                "valgrind.supp"), "--leak-check=full",
+                                "--errors-for-leak-kinds=definite,indirect", "--error-exitcode=99",
+                                args.gostray, "capture", str(z.pid), "-d", "20", "-o", out, "--json"])
+        c.show.append(("gostray", g, "err"))
+        g.wait_line("err", lambda l: l.startswith("gostray: attached"), c.left(120), "attach line")
+        holder["g"] = g
+        time.sleep(1)
+
+    z, pid, truth, _ = zoo_protocol(c, [bin_path], on_ready)
+    g = holder["g"]
+    rc = g.wait(c.left(120), "end of the capture under valgrind")
+    z.signal(signal.SIGTERM)
+    c.check(z.wait(c.left(15)) == 0, "zoo did not exit 0 after SIGTERM")
+    err = g.text("err")
+    c.check(rc == 0, "valgrind/gostray exited with status %s (99: memcheck errors or leaks)" % rc)
+    c.check(re.search(r"ERROR SUMMARY: 0 errors", err), "memcheck reported errors")
+    c.check(re.search(r"in use at exit: 0 bytes in 0 blocks|definitely lost: 0 bytes", err),
+            "memcheck found memory not freed at exit")
+    check_report_common(c, json_stdout(c, g), pid, v)
+
+
 MILLION = 1000000
 
 
@@ -1470,6 +1501,8 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the temporary files of each case")
     ap.add_argument("--scale", type=int, default=1, help="multiply the zoo's leak counts by N")
     ap.add_argument("--repeat", type=int, default=1, help="run the zoo cases N times (flakiness hunt)")
+    ap.add_argument("--sanitized", action="store_true",
+                    help="gostray is built with ASan: leave out the valgrind case (they do not mix)")
     args = ap.parse_args()
     args.gostray = os.path.abspath(args.gostray)
     args.go_bins = os.path.abspath(args.go_bins)
@@ -1569,6 +1602,9 @@ def main():
                 runner.case("fault/target-stopped", case_target_stopped, 120, args,
                             binary(args, kv[-1], "zoo", "static"))
                 runner.case("fault/million", case_million, 300, args, kv[-1])
+                if not args.sanitized:
+                    runner.case("fault/valgrind", case_valgrind, 300, args, kv[-1],
+                                binary(args, kv[-1], "zoo", "static"))
                 runner.case("fault/binary-replaced", case_binary_replaced, 180, args, kv[-1],
                             binary(args, kv[-1], "zoo", "static"),
                             binary(args, kv[-1], "hello", "static"))
