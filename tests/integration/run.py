@@ -1359,6 +1359,63 @@ def case_valgrind(c, args, v, bin_path):
     check_report_common(c, json_stdout(c, g), pid, v)
 
 
+def build_fixture(c, v, name):
+    """tests/fixtures/NAME built with Go v (static), in the case's folder."""
+    src = os.path.join(ROOT, "tests", "fixtures", name)
+    out = os.path.join(c.tmpdir(), name)
+    r = subprocess.run([go_tool(v), "build", "-o", out, "."], cwd=src, capture_output=True,
+                       text=True, timeout=c.left(180),
+                       env=dict(os.environ, CGO_ENABLED="0", GOTOOLCHAIN="local", GOFLAGS="-mod=mod",
+                                GOWORK="off"))
+    if r.returncode:
+        raise CaseFail("go build tests/fixtures/%s: %s" % (name, r.stderr.strip()[-300:]))
+    return src, out
+
+
+def case_soak(c, args, v):
+    """tests/fixtures/soak for --soak-seconds under `gostray capture --park`:
+    hundreds of thousands of goroutines through channel chains, mutex
+    contention and sleeps.  The workload's own checksum must equal the same
+    computation done without goroutines and it must exit 0; gostray must
+    lose nothing and count exactly: every churn, relay and sleeper
+    goroutine created and gone, the leak site's goroutines alive, the
+    sleepers' parks one per time.Sleep."""
+    src, bin_path = build_fixture(c, v, "soak")
+    marks = find_markers(src)
+    z, _ = start_target(c, "soak", [bin_path, "-d", "%ds" % args.soak_seconds], "READY ")
+    g = start_gostray(c, args, z.pid, ["--park"])
+    z.signal(signal.SIGUSR1)
+    line = z.wait_line("out", lambda l: l.startswith("{"), c.left(args.soak_seconds + 120),
+                       "the soak's result line")
+    res = json.loads(line)
+    time.sleep(0.5)     # the last goroutines of the last round finish exiting
+    report = stop_gostray(c, g)
+    z.signal(signal.SIGTERM)
+    c.check(z.wait(c.left(15)) == 0, "the soak workload did not exit 0")
+    c.check(res["checksum"] == res["expected"], "the workload's checksum %d, computed without "
+            "goroutines %d: the traced program went wrong" % (res["checksum"], res["expected"]))
+    check_report_common(c, report, z.pid, v)
+    want = {"soak-churn": (res["created"], 0), "soak-relay": (4 * res["created"], 0),
+            "soak-sleeper": (res["created"] // 200, 0), "soak-leak": (res["leaked"], res["leaked"])}
+    for name, (created, live) in want.items():
+        fname, line_no = marks[name]
+        found = sites_at(report, fname, line_no)
+        if not c.check(len(found) == 1, "%s: %d sites in the report" % (name, len(found))):
+            continue
+        s = found[0]
+        c.check(s["created"] == created and s["live"] == live,
+                "%s: created %d live %d, the workload says %d and %d"
+                % (name, s["created"], s["live"], created, live))
+    fname, line_no = marks["soak-sleeper"]
+    found = sites_at(report, fname, line_no)
+    got = ((found[0].get("parks") or {}).get("by_reason") or {}).get("sleep") if found else None
+    c.check(got == res["sleeps"], "soak-sleeper: %r sleep parks, %d sleeps made"
+            % (got, res["sleeps"]))
+    log("    soak/go%s: %ds, %d goroutines created, %d parks counted, gostray lost %d"
+        % (v, args.soak_seconds, report["totals"]["created"], report["probes"]["park_hits"],
+           report["totals"]["lost_events"]))
+
+
 MILLION = 1000000
 
 
@@ -1367,14 +1424,7 @@ def case_million(c, args, v):
     here): attach, baseline, a short capture and the detach work, the site
     counts exactly a million, runtime.NumGoroutine() agrees, and gostray's
     memory stays in proportion (its RSS is noted)."""
-    src = os.path.join(ROOT, "tests", "fixtures", "million")
-    bin_path = os.path.join(c.tmpdir(), "million")
-    r = subprocess.run([go_tool(v), "build", "-o", bin_path, "."], cwd=src, capture_output=True,
-                       text=True, timeout=c.left(120),
-                       env=dict(os.environ, CGO_ENABLED="0", GOTOOLCHAIN="local", GOFLAGS="-mod=mod",
-                                GOWORK="off"))
-    if r.returncode:
-        raise CaseFail("go build tests/fixtures/million: %s" % r.stderr.strip()[-300:])
+    src, bin_path = build_fixture(c, v, "million")
     p = Proc(c, "million", [bin_path, "-n", str(MILLION)])
     c.show.append(("million", p, "err"))
     line = p.wait_line("out", lambda l: l.startswith("READY "), c.left(120), "READY line")
@@ -1501,6 +1551,8 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the temporary files of each case")
     ap.add_argument("--scale", type=int, default=1, help="multiply the zoo's leak counts by N")
     ap.add_argument("--repeat", type=int, default=1, help="run the zoo cases N times (flakiness hunt)")
+    ap.add_argument("--soak-seconds", type=int, default=20,
+                    help="how long each Go version's soak runs (default 20)")
     ap.add_argument("--sanitized", action="store_true",
                     help="gostray is built with ASan: leave out the valgrind case (they do not mix)")
     args = ap.parse_args()
@@ -1540,6 +1592,7 @@ def main():
         # The zoo's own markers and counts first: the gostray cases rely on them.
         runner.case("selfcheck/go%s/zoo.%s" % (v, zoo_variants[0]), case_selfcheck, 120,
                     args, binary(args, v, "zoo", zoo_variants[0]), ZOO_DIR)
+        runner.case("soak/go%s" % v, case_soak, args.soak_seconds + 300, args, v)
         for r in range(args.repeat):
             suffix = "" if args.repeat == 1 else "#%d" % (r + 1)
             for x in zoo_variants:
