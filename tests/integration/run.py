@@ -1416,6 +1416,22 @@ def case_soak(c, args, v):
            report["totals"]["lost_events"]))
 
 
+def case_no_shell(c, args):
+    """gostray never starts a program, let alone a shell with user input in
+    its command line: its binary imports none of libc's ways to (the
+    linker would have to resolve one for any such call to exist)."""
+    r = subprocess.run(["nm", "-D", "--undefined-only", args.gostray], capture_output=True,
+                       text=True, timeout=30)
+    if not c.check(r.returncode == 0, "nm -D %s failed: %s" % (args.gostray, r.stderr.strip())):
+        return
+    imported = {l.split()[-1].split("@")[0] for l in r.stdout.splitlines() if l.strip()}
+    c.check(len(imported) > 50, "nm listed only %d imports: not the dynamic gostray?" % len(imported))
+    bad = sorted(imported & {"system", "popen", "execl", "execle", "execlp", "execv", "execve",
+                             "execvp", "execvpe", "fexecve", "posix_spawn", "posix_spawnp",
+                             "fork", "vfork", "clone", "wordexp"})
+    c.check(not bad, "gostray imports %s" % ", ".join(bad))
+
+
 MILLION = 1000000
 
 
@@ -1637,6 +1653,7 @@ def main():
         runner.case("bad/no-such-pid", case_no_pid, 30, args)
         runner.case("bad/not-a-pid", case_not_a_pid, 30, args)
         runner.case("bad/info-not-go", case_info_not_go, 30, args)
+        runner.case("security/no-shell", case_no_shell, 30, args)
         kv = [v for v in versions if variants_of(args, v, "zoo")]
         if kv:
             runner.case("bad/target-killed", case_target_killed, 60, args,
