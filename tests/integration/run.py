@@ -1432,6 +1432,34 @@ def case_no_shell(c, args):
     c.check(not bad, "gostray imports %s" % ", ".join(bad))
 
 
+def listening_on(port):
+    """Local addresses (hex, as /proc/net/tcp{,6} write them) listening on port."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in f.readlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                addr, p = local.rsplit(":", 1)
+                if state == "0A" and int(p, 16) == port:
+                    found.append(addr)
+    return found
+
+
+def case_metrics_loopback(c, args):
+    """gostray node with no --listen serves its metrics on 127.0.0.1 only:
+    nothing else on the network can read what the host's processes do."""
+    if listening_on(9464):
+        raise CaseFail("port 9464 is taken on this machine: cannot check the default")
+    g = Proc(c, "gostray-node", [args.gostray, "node", "--include-exe", "^gostray-matches-nothing$"])
+    c.show.append(("gostray-node", g, "err"))
+    g.wait_line("err", lambda l: "serving metrics on" in l, c.left(30), "serving line")
+    addrs = listening_on(9464)
+    g.signal(signal.SIGTERM)
+    c.check(g.wait(c.left(20)) == 0, "gostray node did not exit 0 on SIGTERM")
+    c.check(addrs == ["0100007F"], "port 9464 listened on %s, want 127.0.0.1 only (0100007F)"
+            % addrs)
+
+
 MILLION = 1000000
 
 
@@ -1654,6 +1682,7 @@ def main():
         runner.case("bad/not-a-pid", case_not_a_pid, 30, args)
         runner.case("bad/info-not-go", case_info_not_go, 30, args)
         runner.case("security/no-shell", case_no_shell, 30, args)
+        runner.case("security/metrics-loopback", case_metrics_loopback, 60, args)
         kv = [v for v in versions if variants_of(args, v, "zoo")]
         if kv:
             runner.case("bad/target-killed", case_target_killed, 60, args,
