@@ -3,10 +3,14 @@ package main
 // Healthy controls: high churn, bursts that drain, helpers cancelled by
 // their requests, a fixed worker pool that lives for good and a pool that
 // is shut down properly, goroutines that sleep a known number of times
-// (the park probe's count).  None of them leaks.
+// (the park probe's count), child processes forked and exec'd while the
+// probes are in (each must exit 0).  None of them leaks.
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"os/exec"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,7 +19,7 @@ import (
 func init() {
 	declare(kindChurn, "churn")
 	declare(kindHealthy, "churn-driver", "burst", "cancel-helper",
-		"pool-fixed", "pool-closed", "sleeper")
+		"pool-fixed", "pool-closed", "sleeper", "fork-runner")
 }
 
 var work int64
@@ -157,4 +161,25 @@ func sleepers(n, k int) {
 		}()
 	}
 	wg.Wait()
+}
+
+// forkChildren runs /bin/true n times from one goroutine: fork and exec
+// of a process whose text carries the probes' breakpoints.  A child that
+// died of one (SIGTRAP) fails the zoo.
+func forkChildren(n int) {
+	done := make(chan error)
+	spawned("fork-runner")
+	go func() { // site:fork-runner
+		for i := 0; i < n; i++ {
+			if err := exec.Command("/bin/true").Run(); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	if err := <-done; err != nil {
+		fmt.Fprintf(os.Stderr, "zoo: a forked child failed: %v\n", err)
+		os.Exit(1)
+	}
 }

@@ -307,6 +307,7 @@ func phase2() {
 	closedPool(6, 500)
 	httpHealthyRequests(20)
 	sleepers(8, 125)
+	forkChildren(20)
 	<-churnDone
 	waitQuiescent("phase 2")
 }
