@@ -1012,6 +1012,16 @@ static void node_publish(struct node *n, struct httpserver *srv, unsigned int to
 	free(text);
 }
 
+/* The address node serves on, with the port the kernel picked for port 0. */
+static void say_serving(const char *listen, const struct httpserver *srv)
+{
+	const char *colon = strrchr(listen, ':');
+	int host_len = colon ? (int)(colon - listen) : (int)strlen(listen);
+
+	fprintf(stderr, "gostray: node: serving metrics on http://%.*s:%u/metrics\n",
+		host_len, listen, httpserver_port(srv));
+}
+
 static int cmd_node(int argc, char **argv)
 {
 	struct node_cli c = { 0 };
@@ -1038,7 +1048,7 @@ static int cmd_node(int argc, char **argv)
 		goto err_stop_server;
 	}
 	node_publish(n, srv, c.top_sites);
-	fprintf(stderr, "gostray: node: serving metrics on http://%s/metrics\n", c.listen);
+	say_serving(c.listen, srv);
 	if (c.duration_s > 0)
 		end = monotonic_ns() + (uint64_t)(c.duration_s * 1e9);
 	while (!stop_requested && (!end || monotonic_ns() < end)) {
