@@ -211,6 +211,12 @@ int snapshot_read(const struct snapshot_source *src, struct snapshot *out,
 			 (unsigned long)allglen, (unsigned long)allgptr);
 		return -EINVAL;
 	}
+	if (gsize > RANGE_MAX) {
+		/* offsets are at most 0xffff (offsets.c): never, but a chunk must
+		 * hold the largest request or read_chunk would make no progress */
+		snprintf(err, errlen, "implausible g layout: %zu bytes per g", gsize);
+		return -EINVAL;
+	}
 	out->allglen = allglen;
 	if (src->max_gs && allglen > src->max_gs)
 		allglen = src->max_gs;
