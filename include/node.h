@@ -77,7 +77,8 @@ int node_open(struct node **out, const struct node_opts *o, char *err, size_t er
  * and, when due, scan /proc for new ones. */
 int node_poll(struct node *n, int timeout_ms);
 
-/* Snapshot every process's wait reasons (for verdicts). */
+/* Snapshot every process's wait reasons (for verdicts) and, with park
+ * probes, read their park counters. */
 void node_refresh_waits(struct node *n);
 
 void node_for_each_process(struct node *n, void (*cb)(struct node_process *p, void *ctx),

@@ -654,6 +654,9 @@ static void park_count_to_collector(void *ctx, const struct gs_park_key *key,
 		collector_set_parks(e->p.pt.coll, key->gopc, key->reason, count);
 }
 
+/* Every 5 s (main.c): a snapshot per process for wait reasons and
+ * verdicts, and with --park the park counters, read from each binary's map
+ * in one walk. */
 void node_refresh_waits(struct node *n)
 {
 	struct node_entry *e, *tmp;
