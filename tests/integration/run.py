@@ -720,24 +720,33 @@ def check_verdicts(c, report, truth, marks):
     return leak_at
 
 
+def capture_through_phase2(c, bin_path, argv_of, attach_s=60):
+    """The zoo through its phases with a capture that ends by itself,
+    started at READY (argv_of(pid) is its command line) and attached a
+    second before phase 2; returns (zoo, pid, truth, the capture)."""
+    holder = {}
+
+    def on_ready(z):
+        g = Proc(c, "gostray", argv_of(z.pid))
+        c.show.append(("gostray", g, "err"))
+        g.wait_line("err", lambda l: l.startswith("gostray: attached"), c.left(attach_s),
+                    "attach line")
+        holder["g"] = g
+        time.sleep(1)
+
+    z, pid, truth, _ = zoo_protocol(c, [bin_path], on_ready)
+    return z, pid, truth, holder["g"]
+
+
 def case_verdicts(c, args, v, bin_path, html=False):
     """`capture -d 15s -o DIR --fail-on-leak` over the zoo's phase 2: the
     verdicts, the exit status, the folder's three files and, with html,
     report.html rendered by headless Chromium."""
     marks = find_markers(ZOO_DIR)
     out = os.path.join(c.tmpdir(), "incident")
-    holder = {}
-
-    def on_ready(z):
-        g = Proc(c, "gostray", [args.gostray, "capture", str(z.pid), "-d", str(VERDICT_SECONDS),
-                                "-o", out, "--fail-on-leak", "--json"])
-        c.show.append(("gostray", g, "err"))
-        g.wait_line("err", lambda l: l.startswith("gostray: attached"), c.left(60), "attach line")
-        holder["g"] = g
-        time.sleep(1)
-
-    z, pid, truth, _ = zoo_protocol(c, [bin_path], on_ready)
-    g = holder["g"]
+    z, pid, truth, g = capture_through_phase2(
+        c, bin_path, lambda pid: [args.gostray, "capture", str(pid), "-d", str(VERDICT_SECONDS),
+                                  "-o", out, "--fail-on-leak", "--json"])
     rc = g.wait(c.left(VERDICT_SECONDS + 60), "end of the capture")
     c.check(rc == 3, "gostray capture --fail-on-leak exited with status %s, want 3" % rc)
     report = json_stdout(c, g)
@@ -1334,20 +1343,12 @@ def case_valgrind(c, args, v, bin_path):
     nothing definitely or indirectly lost.  tests/valgrind.supp holds the
     two bpf() attribute checks valgrind gets wrong for libbpf."""
     out = os.path.join(c.tmpdir(), "incident")
-    holder = {}
-
-    def on_ready(z):
-        g = Proc(c, "gostray", ["valgrind", "--suppressions=" + os.path.join(ROOT, "tests",
-                                "valgrind.supp"), "--leak-check=full",
-                                "--errors-for-leak-kinds=definite,indirect", "--error-exitcode=99",
-                                args.gostray, "capture", str(z.pid), "-d", "20", "-o", out, "--json"])
-        c.show.append(("gostray", g, "err"))
-        g.wait_line("err", lambda l: l.startswith("gostray: attached"), c.left(120), "attach line")
-        holder["g"] = g
-        time.sleep(1)
-
-    z, pid, truth, _ = zoo_protocol(c, [bin_path], on_ready)
-    g = holder["g"]
+    memcheck = ["valgrind", "--suppressions=" + os.path.join(ROOT, "tests", "valgrind.supp"),
+                "--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
+                "--error-exitcode=99"]
+    z, pid, truth, g = capture_through_phase2(
+        c, bin_path, lambda pid: memcheck + [args.gostray, "capture", str(pid), "-d", "20",
+                                             "-o", out, "--json"], attach_s=120)
     rc = g.wait(c.left(120), "end of the capture under valgrind")
     z.signal(signal.SIGTERM)
     c.check(z.wait(c.left(15)) == 0, "zoo did not exit 0 after SIGTERM")
