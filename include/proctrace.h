@@ -51,9 +51,13 @@ int proctrace_baseline(struct proctrace *p, uint64_t attach_ns, proctrace_drain 
  * -ESRCH when the process is gone. */
 int proctrace_refresh_waits(struct proctrace *p, proctrace_drain drain, void *drain_ctx);
 
-/* Whether the process has exited (pidfd readable, or /proc says so) or
- * replaced its program (its executable changed: sets execed). */
+/* Whether the process has exited (pidfd readable, or /proc says so). */
 bool proctrace_gone(struct proctrace *p);
+
+/* Whether it replaced its program (execve: same PID, its executable
+ * changed; sets execed): its memory is another program's, not to be read.
+ * Node mode's /proc scans see execs themselves; capture and top ask. */
+bool proctrace_execed(struct proctrace *p);
 
 void proctrace_close(struct proctrace *p);
 

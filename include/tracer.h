@@ -61,7 +61,7 @@ int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *
 		 char *err, size_t errlen);
 
 /* Wait up to timeout_ms for records and feed them to the collector.  Sets
- * tr->target_exited when the process is gone.  <0 on error. */
+ * tr->target_exited when the process is gone or exec'd.  <0 on error. */
 int tracer_poll(struct tracer *tr, int timeout_ms);
 
 /* Snapshot the live goroutines' states (wait reasons) into the collector.

@@ -625,8 +625,7 @@ int node_poll(struct node *n, int timeout_ms)
 	now = monotonic_ns();
 	HASH_ITER(hh, n->procs, e, tmp) {
 		if (proctrace_gone(&e->p.pt)) {
-			process_forget(n, e, e->p.pt.execed ? "replaced its program (exec)" :
-					  "exited");
+			process_forget(n, e, "exited");
 			continue;
 		}
 		collector_sample(e->p.pt.coll, now, false);

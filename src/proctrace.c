@@ -158,7 +158,7 @@ int proctrace_refresh_waits(struct proctrace *p, proctrace_drain drain, void *dr
 	char why[256];
 	int ret;
 
-	if (p->exited)
+	if (p->exited || proctrace_execed(p))
 		return -ESRCH;
 	ret = read_snapshot_upto(p, &s, 0, why, sizeof(why));
 	if (ret)
@@ -173,19 +173,23 @@ int proctrace_refresh_waits(struct proctrace *p, proctrace_drain drain, void *dr
 bool proctrace_gone(struct proctrace *p)
 {
 	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+
+	if (p->pidfd >= 0)
+		return poll(&pfd, 1, 0) > 0;
+	return !proc_alive(p->t->pid);
+}
+
+bool proctrace_execed(struct proctrace *p)
+{
 	dev_t dev;
 	ino_t ino;
 
-	if (p->pidfd >= 0 ? poll(&pfd, 1, 0) > 0 : !proc_alive(p->t->pid))
-		return true;
 	/* An execve keeps the PID and the pidfd: only the executable tells
 	 * that the memory we would read is another program's now. */
-	if (p->exe_ino && !exe_identity(p->t->pid, &dev, &ino) &&
-	    (dev != p->exe_dev || ino != p->exe_ino)) {
+	if (!p->execed && p->exe_ino && !exe_identity(p->t->pid, &dev, &ino) &&
+	    (dev != p->exe_dev || ino != p->exe_ino))
 		p->execed = true;
-		return true;
-	}
-	return false;
+	return p->execed;
 }
 
 void proctrace_close(struct proctrace *p)

@@ -158,7 +158,7 @@ int tracer_poll(struct tracer *tr, int timeout_ms)
 		n = 0;
 	if (n >= 0)
 		n += ring_buffer__consume(tr->rb);
-	if (proctrace_gone(&tr->proc)) {
+	if (proctrace_gone(&tr->proc) || proctrace_execed(&tr->proc)) {
 		/* Records the target made before dying are still queued. */
 		ring_buffer__consume(tr->rb);
 		tr->target_exited = tr->proc.exited = true;
