@@ -237,26 +237,34 @@ int probeset_read_stack(void *ctx, uint32_t id, uint64_t *pcs, int max)
 	return n;
 }
 
+/* The value of key in a per-CPU map, summed over the CPUs; vals has room
+ * for ncpu values.  0 or -errno (sum untouched). */
+static int percpu_sum(const struct bpf_map *map, const void *key, size_t key_size,
+		      __u64 *vals, int ncpu, uint64_t *sum)
+{
+	int i;
+
+	/* The kernel fills every CPU's slot; zeroed first all the same, so
+	 * that valgrind (which knows of one slot only) sees them written. */
+	memset(vals, 0, sizeof(*vals) * ncpu);
+	if (bpf_map__lookup_elem(map, key, key_size, vals, sizeof(*vals) * ncpu, 0))
+		return -errno;
+	for (*sum = 0, i = 0; i < ncpu; i++)
+		*sum += vals[i];
+	return 0;
+}
+
 void probeset_stats(const struct probeset *ps, uint64_t stats[GS_STAT_MAX])
 {
 	int ncpu = libbpf_num_possible_cpus();
 	__u64 vals[ncpu > 0 ? ncpu : 1];
 	__u32 k;
-	int i;
 
 	memset(stats, 0, sizeof(uint64_t) * GS_STAT_MAX);
 	if (!ps->skel || ncpu <= 0)
 		return;
-	/* The kernel fills every CPU's slot; zeroed first all the same, so
-	 * that valgrind (which knows of one slot only) sees them written. */
-	memset(vals, 0, sizeof(vals));
-	for (k = 0; k < GS_STAT_MAX; k++) {
-		if (bpf_map__lookup_elem(ps->skel->maps.stats, &k, sizeof(k), vals,
-					 sizeof(__u64) * ncpu, 0))
-			continue;
-		for (i = 0; i < ncpu; i++)
-			stats[k] += vals[i];
-	}
+	for (k = 0; k < GS_STAT_MAX; k++)
+		percpu_sum(ps->skel->maps.stats, &k, sizeof(k), vals, ncpu, &stats[k]);
 }
 
 int probeset_read_parks(const struct probeset *ps,
@@ -268,20 +276,16 @@ int probeset_read_parks(const struct probeset *ps,
 	struct gs_park_key key;
 	const void *prev = NULL;
 	uint64_t sum;
-	int i, n = 0;
+	int n = 0;
 
 	if (!ps->skel || ncpu <= 0)
 		return -EINVAL;
-	memset(vals, 0, sizeof(vals));	/* as in probeset_stats */
 	/* Keys are only ever added while we walk (forgetting a process is
 	 * ours, between walks): a key added meanwhile is read next time. */
 	while (!bpf_map__get_next_key(ps->skel->maps.park_counts, prev, &key, sizeof(key))) {
 		prev = &key;	/* get_next_key reads it before writing it */
-		if (bpf_map__lookup_elem(ps->skel->maps.park_counts, &key, sizeof(key), vals,
-					 sizeof(__u64) * ncpu, 0))
+		if (percpu_sum(ps->skel->maps.park_counts, &key, sizeof(key), vals, ncpu, &sum))
 			continue;
-		for (sum = 0, i = 0; i < ncpu; i++)
-			sum += vals[i];
 		cb(ctx, &key, sum);
 		n++;
 	}
