@@ -120,6 +120,12 @@ struct site {
 	uint64_t parks;
 	uint64_t *parks_by_reason;
 	struct trend_series series;	/* on the collector's trend clock */
+	/* the end snapshot (collector_end_snapshot): its goroutines at this
+	 * site, and the records of the site between the cut and the end of
+	 * that read (goroutines that came or went while it was read) */
+	uint64_t end_live;
+	uint64_t end_changed;
+	bool have_end;
 	UT_hash_handle hh;	/* sites by gopc */
 };
 
@@ -133,8 +139,8 @@ struct collector_totals {
 					 * baseline was read: counted in live_at_start
 					 * and exited of their site */
 	uint64_t exited_unattributed;	/* exits whose site could not be read */
-	uint64_t exited_after_end;	/* exits of goroutines born after the
-					 * creation probe was removed: ignored */
+	uint64_t records_after_cut;	/* records stamped at or after the cut:
+					 * not counted (collector_cut) */
 	uint64_t duplicate_records;	/* idempotence at work (probe re-fired) */
 	uint64_t baseline_phantoms;	/* dropped, see collector_apply_snapshot() */
 	uint64_t creation_stacks;	/* distinct call paths read */
@@ -167,10 +173,41 @@ void collector_merge_baseline(struct collector *c, const struct snapshot *s,
  */
 void collector_apply_snapshot(struct collector *c, const struct snapshot *s);
 
-/* The probes are about to be removed, creation first: exits of goroutines
- * never seen that happen from now on are of goroutines born after the end
- * of the trace, and are not counted. */
-void collector_trace_ending(struct collector *c, uint64_t now_ns);
+/*
+ * The end of the trace, one instant for every count: records stamped at
+ * or after cut_ns (CLOCK_MONOTONIC, as the probes stamp them) are not
+ * counted, whichever probe made them and whenever they are drained, so
+ * each site's live count is the one at cut_ns.  The first cut stays.
+ */
+void collector_cut(struct collector *c, uint64_t cut_ns);
+/* 0 until collector_cut(). */
+uint64_t collector_cut_ns(const struct collector *c);
+
+/*
+ * The end snapshot, read right after the cut and fed before the records
+ * stamped after the cut are drained: wait reasons as
+ * collector_apply_snapshot() sets them (no phantom is dropped), and per
+ * site the goroutines it shows, for collector_end_check().
+ */
+void collector_end_snapshot(struct collector *c, const struct snapshot *s);
+
+/* How far the end snapshot and the counts at the cut differ. */
+struct collector_end_check {
+	uint64_t cut_ns;
+	uint64_t started_ns, finished_ns;	/* the snapshot's read */
+	size_t unreadable;		/* g slots it could not read */
+	uint64_t snapshot_live;		/* goroutines it showed */
+	int64_t diff;			/* snapshot_live - live at the cut */
+	uint64_t abs_diff;		/* sum over sites of |diff| */
+	uint64_t sites_differing;
+	/* creations and exits recorded between the cut and the end of the
+	 * read: a running target's sites may differ by up to that many; a
+	 * stopped one's by none */
+	uint64_t changed_during_read;
+};
+
+/* False when no end snapshot was read (the target had exited). */
+bool collector_end_check(const struct collector *c, struct collector_end_check *out);
 
 void collector_totals(const struct collector *c, struct collector_totals *t);
 

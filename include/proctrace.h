@@ -51,6 +51,11 @@ int proctrace_baseline(struct proctrace *p, uint64_t attach_ns, proctrace_drain 
  * -ESRCH when the process is gone. */
 int proctrace_refresh_waits(struct proctrace *p, proctrace_drain drain, void *drain_ctx);
 
+/* The end snapshot, right after the collector's cut and before the
+ * records stamped after it are drained (collector_end_snapshot); -ESRCH
+ * when the process is gone. */
+int proctrace_end_snapshot(struct proctrace *p);
+
 /* Whether the process has exited (pidfd readable, or /proc says so). */
 bool proctrace_gone(struct proctrace *p);
 

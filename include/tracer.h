@@ -74,8 +74,10 @@ uint64_t tracer_park_live_ns(const struct tracer *tr, uint64_t now_ns);
 /* Sum of the BPF per-CPU counters. */
 void tracer_stats(const struct tracer *tr, uint64_t stats[GS_STAT_MAX]);
 
-/* Remove every probe from the target, keep the counts (and the BPF
- * counters) for the report.  Idempotent. */
+/* The end of the trace: the cut (no record stamped after it counts), the
+ * end snapshot (final wait reasons and the end check), then every probe
+ * removed; the counts (and the BPF counters) stay for the report.
+ * Idempotent. */
 void tracer_detach(struct tracer *tr);
 
 /* Detach and free everything; safe after a failed start. */

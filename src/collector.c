@@ -50,8 +50,11 @@ struct collector {
 	uint64_t phantoms;
 	uint64_t exited_before_baseline;
 	uint64_t exited_unattributed;
-	uint64_t end_ns;		/* probes being removed since */
-	uint64_t after_end;
+	uint64_t cut_ns;		/* the end of the trace: 0 until cut */
+	uint64_t end_read_ns;		/* the end snapshot finished (0: none) */
+	uint64_t after_cut;		/* records stamped at or after cut_ns */
+	uint64_t end_started_ns;	/* the end snapshot began */
+	size_t end_unreadable;		/* its g slots that could not be read */
 	uint64_t duplicates;
 	struct gor **baseline_blocks;	/* one block of gors per baseline merged */
 	size_t *baseline_block_len;	/* gors in each */
@@ -344,13 +347,6 @@ static void exit_of_unseen(struct collector *c, const struct gs_record *r)
 	struct site_stack *st;
 	struct site *s;
 
-	/* While the probes are removed, the creation probe goes first (an
-	 * exit probe removed first would leave dead goroutines alive): an
-	 * unseen goroutine exiting now was born after it went. */
-	if (c->end_ns && r->ts_ns >= c->end_ns) {
-		c->after_end++;
-		return;
-	}
 	if (!r->exit.gopc || !(s = site_get(c, r->exit.gopc, r->exit.startpc)) ||
 	    !(st = site_stack_get(s, NULL))) {
 		c->exited_unattributed++;
@@ -401,8 +397,34 @@ static void on_exit_record(struct collector *c, const struct gs_record *r)
 	exit_of_unseen(c, r);
 }
 
+/*
+ * A record stamped at or after the cut is not counted: the counts stay
+ * those of the cut instant whatever the probes do while they are removed.
+ * Those stamped before the end snapshot finished are the goroutines that
+ * came or went while it was read: the tolerance of its end check.
+ */
+static void on_record_after_cut(struct collector *c, const struct gs_record *r)
+{
+	struct gor *g = r->type == GS_REC_EXIT ? gor_find(c, r->goid) : NULL;
+	uint64_t gopc = r->type == GS_REC_CREATE ? r->create.gopc : r->exit.gopc;
+	struct site *s = g ? g->site : NULL;
+
+	c->after_cut++;
+	if (!c->end_read_ns || r->ts_ns > c->end_read_ns)
+		return;
+	if (!s && gopc)
+		s = site_get(c, gopc, r->type == GS_REC_CREATE ? r->create.startpc :
+			     r->exit.startpc);
+	if (s)
+		s->end_changed++;
+}
+
 void collector_on_record(struct collector *c, const struct gs_record *r)
 {
+	if (c->cut_ns && r->ts_ns >= c->cut_ns) {
+		on_record_after_cut(c, r);
+		return;
+	}
 	switch (r->type) {
 	case GS_REC_CREATE:
 		on_create_record(c, r);
@@ -539,7 +561,7 @@ static void stack_parked(struct site_stack *st, uint8_t reason)
 		st->parked_by_reason[reason]++;
 }
 
-void collector_apply_snapshot(struct collector *c, const struct snapshot *s)
+static void collector_apply_snapshot_waits(struct collector *c, const struct snapshot *s)
 {
 	struct site *site, *tmp;
 	size_t i;
@@ -572,14 +594,82 @@ void collector_apply_snapshot(struct collector *c, const struct snapshot *s)
 		if (site && sg->status == G_LEAKED)
 			site->gc_leaked++;
 	}
+}
+
+void collector_apply_snapshot(struct collector *c, const struct snapshot *s)
+{
+	collector_apply_snapshot_waits(c, s);
 	/* A slot we could not read may hold a real goroutine. */
 	if (c->merged && !s->unreadable)
 		drop_baseline_phantoms(c);
 }
 
-void collector_trace_ending(struct collector *c, uint64_t now_ns)
+void collector_cut(struct collector *c, uint64_t cut_ns)
 {
-	c->end_ns = now_ns;
+	if (!c->cut_ns)
+		c->cut_ns = cut_ns;
+}
+
+uint64_t collector_cut_ns(const struct collector *c)
+{
+	return c->cut_ns;
+}
+
+void collector_end_snapshot(struct collector *c, const struct snapshot *s)
+{
+	struct site *site, *tmp;
+	size_t i;
+
+	/* Wait reasons as any snapshot gives them; no phantom is judged:
+	 * exits after the cut are not counted, so a goroutine that left
+	 * meanwhile is no phantom. */
+	collector_apply_snapshot_waits(c, s);
+	HASH_ITER(hh, c->sites, site, tmp) {
+		site->end_live = 0;
+		site->end_changed = 0;
+		site->have_end = true;
+	}
+	for (i = 0; i < s->n; i++) {
+		const struct snap_g *sg = &s->gs[i];
+		struct gor *g = gor_find(c, sg->goid);
+		/* A goroutine the counts know is at its site even when the
+		 * snapshot read a torn g; one they do not was born after the
+		 * cut (or is a half-made g), at the site it names. */
+		struct site *at = g ? g->site : site_get(c, sg->gopc, sg->startpc);
+
+		if (!at)
+			continue;
+		at->have_end = true;
+		at->end_live++;
+	}
+	c->end_read_ns = s->finished_ns;
+	c->end_started_ns = s->started_ns;
+	c->end_unreadable = s->unreadable;
+}
+
+bool collector_end_check(const struct collector *c, struct collector_end_check *out)
+{
+	const struct site *s, *tmp;
+
+	memset(out, 0, sizeof(*out));
+	if (!c->end_read_ns)
+		return false;
+	out->cut_ns = c->cut_ns;
+	out->started_ns = c->end_started_ns;
+	out->finished_ns = c->end_read_ns;
+	out->unreadable = c->end_unreadable;
+	HASH_ITER(hh, c->sites, s, tmp) {
+		int64_t d = (int64_t)s->end_live - (int64_t)s->live;
+
+		if (!s->have_end)
+			continue;
+		out->snapshot_live += s->end_live;
+		out->diff += d;
+		out->abs_diff += (uint64_t)(d < 0 ? -d : d);
+		out->sites_differing += d != 0;
+		out->changed_during_read += s->end_changed;
+	}
+	return true;
 }
 
 void collector_totals(const struct collector *c, struct collector_totals *t)
@@ -597,7 +687,7 @@ void collector_totals(const struct collector *c, struct collector_totals *t)
 	}
 	t->exited_unattributed = c->exited_unattributed;
 	t->exited_before_baseline = c->exited_before_baseline;
-	t->exited_after_end = c->after_end;
+	t->records_after_cut = c->after_cut;
 	t->baseline_phantoms = c->phantoms;
 	t->duplicate_records = c->duplicates;
 	t->creation_stacks = HASH_CNT(hh_frames, c->cstacks_by_frames);

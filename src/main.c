@@ -391,7 +391,9 @@ static void fill_report(struct report_ctx *r, const struct tracer *tr,
 {
 	memset(r, 0, sizeof(*r));
 	r->tr = tr;
-	r->now_ns = tr->target_exited ? tr->exited_ns : monotonic_ns();
+	/* After the end the counts are those of the cut: so is the clock. */
+	r->now_ns = collector_cut_ns(tr->coll) ? collector_cut_ns(tr->coll) :
+		    tr->target_exited ? tr->exited_ns : monotonic_ns();
 	r->show_system = o->show_system;
 	r->max_rows = o->rows;
 	r->width = o->width;
@@ -537,8 +539,7 @@ static int cmd_capture(int argc, char **argv)
 		deadline = tr.attach_ns + (uint64_t)(o.duration_s * 1e9);
 	capture_with_progress(&tr, &o, deadline);
 	say_why_stopped(&tr);
-	tracer_refresh_waits(&tr);	/* final wait reasons, if still alive */
-	tracer_detach(&tr);
+	tracer_detach(&tr);	/* the cut, the end snapshot, then the probes go */
 
 	fill_report(&r, &tr, &o);
 	if (r.stats[GS_STAT_LOST])
@@ -706,7 +707,6 @@ static int cmd_top(int argc, char **argv)
 	if (!live)
 		top_lines(&o, &tr, end);
 	say_why_stopped(&tr);
-	tracer_refresh_waits(&tr);
 	tracer_detach(&tr);
 	/* The view is gone with its screen: what it showed last stays. */
 	if (o.json || live)

@@ -342,6 +342,9 @@ static void process_forget(struct node *n, struct node_entry *e, const char *why
 {
 	struct node_binary *b = e->p.bin;
 
+	/* One instant ends its counts, as in capture: records of it drained
+	 * from here on, stamped after, do not count. */
+	collector_cut(e->p.pt.coll, monotonic_ns());
 	probeset_track(&b->ps, (uint32_t)e->p.pid, false);
 	probeset_forget_parks(&b->ps, (uint32_t)e->p.pid);
 	drain_all(n);

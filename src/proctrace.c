@@ -152,20 +152,47 @@ int proctrace_baseline(struct proctrace *p, uint64_t attach_ns, proctrace_drain 
 	return 0;
 }
 
-int proctrace_refresh_waits(struct proctrace *p, proctrace_drain drain, void *drain_ctx)
+/* A snapshot of a process still running its program. */
+static int read_current(struct proctrace *p, struct snapshot *s)
 {
-	struct snapshot s;
 	char why[256];
-	int ret;
 
 	if (p->exited || proctrace_execed(p))
 		return -ESRCH;
-	ret = read_snapshot_upto(p, &s, 0, why, sizeof(why));
+	return read_snapshot_upto(p, s, 0, why, sizeof(why));
+}
+
+int proctrace_refresh_waits(struct proctrace *p, proctrace_drain drain, void *drain_ctx)
+{
+	struct snapshot s;
+	int ret = read_current(p, &s);
+
 	if (ret)
 		return ret;
 	/* Records up to the end of the snapshot, so both agree. */
 	drain(drain_ctx);
 	collector_apply_snapshot(p->coll, &s);
+	snapshot_free(&s);
+	return 0;
+}
+
+/* Half-made goroutines (Go <= 1.23, see proctrace_baseline) are read
+ * again, so that the end check compares real goroutines only. */
+int proctrace_end_snapshot(struct proctrace *p)
+{
+	struct snapshot s;
+	int ret = read_current(p, &s);
+
+	if (ret)
+		return ret;
+	if (p->t->minor <= 23) {
+		struct snapshot_source src = { .mem = &p->mem, .off = &p->t->off };
+
+		if (snapshot_reread_runnable(&src, &s))
+			s.unreadable++;
+		s.finished_ns = monotonic_ns();
+	}
+	collector_end_snapshot(p->coll, &s);
 	snapshot_free(&s);
 	return 0;
 }

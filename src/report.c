@@ -223,6 +223,44 @@ static struct json_object *park_probe_json(const struct report_ctx *r)
 	return o;
 }
 
+/* A site's goroutines in the end snapshot against its live count at the
+ * cut (collector_end_check). */
+static struct json_object *site_end_check_json(const struct site *s)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "snapshot_live", json_object_new_uint64(s->end_live));
+	json_object_object_add(o, "diff", json_object_new_int64((int64_t)s->end_live -
+								 (int64_t)s->live));
+	json_object_object_add(o, "changed_during_read",
+			       json_object_new_uint64(s->end_changed));
+	return o;
+}
+
+/* The whole end check, null when no end snapshot could be read (the
+ * target had exited). */
+static struct json_object *end_check_json(const struct report_ctx *r)
+{
+	struct collector_end_check ec;
+	struct json_object *o;
+
+	if (!collector_end_check(r->tr->coll, &ec))
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "snapshot_started_ms_after_cut", json_object_new_double(
+		ec.started_ns > ec.cut_ns ? (ec.started_ns - ec.cut_ns) / 1e6 : 0));
+	json_object_object_add(o, "snapshot_read_ms", json_object_new_double(
+		ec.finished_ns > ec.started_ns ? (ec.finished_ns - ec.started_ns) / 1e6 : 0));
+	json_object_object_add(o, "snapshot_live", json_object_new_uint64(ec.snapshot_live));
+	json_object_object_add(o, "diff", json_object_new_int64(ec.diff));
+	json_object_object_add(o, "abs_diff", json_object_new_uint64(ec.abs_diff));
+	json_object_object_add(o, "sites_differing", json_object_new_uint64(ec.sites_differing));
+	json_object_object_add(o, "changed_during_read",
+			       json_object_new_uint64(ec.changed_during_read));
+	json_object_object_add(o, "unreadable_slots", json_object_new_uint64(ec.unreadable));
+	return o;
+}
+
 static struct json_object *site_json(const struct report_ctx *r, const struct site *s,
 				     const struct site_stack *st, const struct diagnosis *d)
 {
@@ -269,6 +307,8 @@ static struct json_object *site_json(const struct report_ctx *r, const struct si
 		add_diagnosis(o, d);
 	if (tr->park && !st)
 		json_object_object_add(o, "parks", parks_json(r, s));
+	if (!st && s->have_end)
+		json_object_object_add(o, "end_check", site_end_check_json(s));
 	json_object_object_add(o, "series", series_json(r, s));
 	return o;
 }
@@ -329,7 +369,7 @@ static struct json_object *probes_json(const struct report_ctx *r,
 		{ "exit_hits", r->stats[GS_STAT_EXIT_HITS] },
 		{ "read_faults", r->stats[GS_STAT_READ_FAULTS] },
 		{ "duplicate_records", t->duplicate_records },
-		{ "exits_after_end", t->exited_after_end },
+		{ "records_after_cut", t->records_after_cut },
 		{ "baseline_phantoms", t->baseline_phantoms },
 		{ "creation_stacks", t->creation_stacks },
 		{ "stack_walk_faults", r->stats[GS_STAT_STACK_FAULTS] },
@@ -383,6 +423,7 @@ struct json_object *report_capture_json(const struct report_ctx *r)
 
 	json_object_object_add(doc, "probes", probes_json(r, &t));
 	json_object_object_add(doc, "park_probe", park_probe_json(r));
+	json_object_object_add(doc, "end_check", end_check_json(r));
 
 	json_object_object_add(doc, "by", json_object_new_string(r->by_stack ? "stack" : "site"));
 	json_object_object_add(doc, "stack_depth", json_object_new_int(tr->stack_depth));
@@ -413,6 +454,20 @@ struct json_object *report_capture_json(const struct report_ctx *r)
 	free(diag);
 	json_object_object_add(doc, "sites", sites);
 	return doc;
+}
+
+/* Said only when the end snapshot disagrees with the counts at the cut:
+ * the goroutines that came or went while it was read explain up to that. */
+static void print_end_check(FILE *f, const struct tracer *tr)
+{
+	struct collector_end_check ec;
+
+	if (!tr->coll || !collector_end_check(tr->coll, &ec) || !ec.abs_diff)
+		return;
+	fprintf(f, "end check: the end snapshot differs from the counts at the cut by %"
+		PRIu64 " at %" PRIu64 " sites (%" PRIu64 " creations and exits while it "
+		"was read, %.1f ms)\n", ec.abs_diff, ec.sites_differing, ec.changed_during_read,
+		ec.finished_ns > ec.cut_ns ? (ec.finished_ns - ec.cut_ns) / 1e6 : 0);
 }
 
 /* "dir/file.go:41": enough of the path to tell files apart in 80 columns. */
@@ -572,6 +627,7 @@ void report_capture_text(FILE *f, const struct report_ctx *r)
 	if (runtime_sites)
 		fprintf(f, " (+%zu runtime sites, ok, --all lists them)", runtime_sites);
 	fputc('\n', f);
+	print_end_check(f, tr);
 	fprintf(f, "%-7s %6s %7s %7s %6s %-13s %s\n", "VERDICT", "LIVE", "CREATED", "EXITED",
 		"OLDEST", "WAITING ON", r->by_stack ? "GO STATEMENT <- CALLERS" : "GO STATEMENT");
 	if (r->by_stack)

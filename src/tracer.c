@@ -188,24 +188,34 @@ void tracer_stats(const struct tracer *tr, uint64_t stats[GS_STAT_MAX])
 	probeset_stats(&tr->ps, stats);
 }
 
+/*
+ * The end of a trace is one instant: the cut.  No record stamped after it
+ * counts (collector_cut), so the probes may go on firing while they are
+ * removed; the end snapshot, read right after the cut, gives the final
+ * wait reasons and the end check.  A target that exited is cut when it
+ * was seen gone.
+ */
 void tracer_detach(struct tracer *tr)
 {
-	bool last_sample = tr->coll && tr->ps.nlinks && !tr->target_exited;
-	uint64_t now = monotonic_ns();
+	bool tracing = tr->coll && tr->ps.nlinks;
+	uint64_t cut = tr->target_exited ? tr->exited_ns : monotonic_ns();
 
-	if (tr->coll && tr->ps.nlinks)
-		collector_trace_ending(tr->coll, now);
-	park_probe_off(tr, tr->target_exited ? tr->exited_ns : now);
+	if (tracing) {
+		collector_cut(tr->coll, cut);
+		if (!tr->target_exited)
+			proctrace_end_snapshot(&tr->proc);
+	}
+	park_probe_off(tr, cut);
 	probeset_detach(&tr->ps);
 	/* Unregistering a uprobe waits for an RCU grace period, tens of ms
-	 * during which the remaining probes keep firing: drain after, so the
-	 * counts agree with the BPF hit counters. */
+	 * during which the remaining probes keep firing: drain after, so
+	 * every record stamped before the cut is in. */
 	if (tr->rb)
 		ring_buffer__consume(tr->rb);
 	if (tr->coll && tr->ps.skel)
-		read_parks(tr, now);	/* counters stay after the detach */
-	if (last_sample)
-		collector_sample(tr->coll, monotonic_ns(), true);
+		read_parks(tr, cut);	/* counters stay after the detach */
+	if (tracing && !tr->target_exited)
+		collector_sample(tr->coll, cut, true);
 }
 
 void tracer_stop(struct tracer *tr)

@@ -1310,6 +1310,119 @@ def case_target_stopped(c, args, bin_path):
     c.check(z.wait(c.left(10)) == 0, "the target did not exit cleanly after SIGCONT")
 
 
+STEADY_RE = re.compile(r"//\s*steady-site:([A-Za-z0-9_.-]+)\s*$")
+
+
+def steady_sites():
+    """{name: (file basename, line)} of the zoo's steady churn."""
+    marks = {}
+    path = os.path.join(ZOO_DIR, "steady_churn.go")
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            m = STEADY_RE.search(line)
+            if m:
+                marks[m.group(1)] = (os.path.basename(path), n)
+    if "churn" not in marks:
+        raise CaseFail("%s has no // steady-site:churn marker" % path)
+    return marks
+
+
+def check_end_check(c, report, exact):
+    """The report's end check: present, the sites' diffs adding up, and
+    within what changed while the end snapshot was read (0 if exact)."""
+    ec = report.get("end_check")
+    if not c.check(isinstance(ec, dict), "no end_check in the report: %r" % ec):
+        return
+    sites = [s for s in report["sites"] if isinstance(s.get("end_check"), dict)]
+    c.check(len(sites) == len(report["sites"]), "%d of %d sites have an end_check"
+            % (len(sites), len(report["sites"])))
+    c.check(ec["diff"] == sum(s["end_check"]["diff"] for s in sites),
+            "end_check.diff %r is not the sum of the sites' diffs" % ec["diff"])
+    c.check(ec["snapshot_live"] == report["totals"]["live"] + ec["diff"],
+            "end_check.snapshot_live %r != live %r + diff %r"
+            % (ec["snapshot_live"], report["totals"]["live"], ec["diff"]))
+    for s in sites:
+        e = s["end_check"]
+        limit = 0 if exact else e["changed_during_read"]
+        c.check(abs(e["diff"]) <= limit,
+                "site %s %s:%s: end snapshot %d, live %d at the cut (%d changed while it was read)"
+                % (s["function"], os.path.basename(s["file"]), s["line"], e["snapshot_live"],
+                   s["live"], e["changed_during_read"]))
+    if exact:
+        c.check(ec["abs_diff"] == 0 and ec["changed_during_read"] == 0,
+                "a stopped target's end check: %s" % json.dumps(ec, sort_keys=True))
+
+
+def case_cut_churn(c, args, v, bin_path):
+    """The end of a trace is one instant: a site whose goroutines live
+    50 ms (one every 10 ms) ends with the live count the zoo's own
+    runtime/pprof dump shows at the end (+-1), not with the exits that
+    kept coming while the probes were removed."""
+    marks = steady_sites()
+    dump = os.path.join(c.tmpdir(), "goroutines")
+    truth = os.path.join(c.tmpdir(), "truth.json")
+    z, _ = start_target(c, "zoo", [bin_path, "-steady-churn", "-pprof", dump, "-truth", truth],
+                        "READY ")
+    g = Proc(c, "gostray", [args.gostray, "capture", str(z.pid), "-d", "3", "--json"])
+    c.show.append(("gostray", g, "err"))
+    rc = g.wait(c.left(60), "end of a 3 s capture")
+    c.check(rc == 0, "gostray exited with status %s" % rc)
+    report = json_stdout(c, g)
+    z.signal(signal.SIGUSR2)
+    z.wait_line("out", lambda l: l == "TRUTH-WRITTEN", c.left(30), "TRUTH-WRITTEN")
+    _, by_line, _ = parse_dump(dump + ".final")
+    fname, line = marks["churn"]
+    found = sites_at(report, fname, line)
+    if not c.check(len(found) == 1, "steady churn %s:%d: %d sites" % (fname, line, len(found))):
+        return
+    s, in_dump = found[0], by_line.get(marks["churn"], 0)
+    log("    %s: steady churn live %d at the cut, %d in the zoo's dump, end check %s, "
+        "%d records after the cut" % (c.name, s["live"], in_dump,
+                                       json.dumps(report.get("end_check")),
+                                       (report.get("probes") or {}).get("records_after_cut", -1)))
+    c.check(s["created"] > 200, "steady churn: only %d created in 3 s" % s["created"])
+    c.check(abs(s["live"] - in_dump) <= 1 and in_dump >= 3,
+            "steady churn: live %d at the end, the zoo's dump shows %d" % (s["live"], in_dump))
+    c.check((report.get("probes") or {}).get("records_after_cut", 0) > 0,
+            "no record after the cut: the probes cannot have fired while removed?")
+    check_end_check(c, report, False)
+    z.signal(signal.SIGTERM)
+    c.check(z.wait(c.left(10)) == 0, "the zoo did not exit 0")
+
+
+def case_cut_stopped(c, args, v, bin_path):
+    """A target stopped before the end: the report equals gostray's dump
+    of the same stopped process site by site, and the end check is 0."""
+    z, _ = start_target(c, "zoo", [bin_path, "-steady-churn"], "READY ")
+    g = Proc(c, "gostray", [args.gostray, "capture", str(z.pid), "-d", "3", "--json"])
+    c.show.append(("gostray", g, "err"))
+    g.wait_line("err", lambda l: l.startswith("gostray: attached"), c.left(60), "attach line")
+    time.sleep(1.5)
+    z.signal(signal.SIGSTOP)
+    rc = g.wait(c.left(60), "end of a 3 s capture")
+    c.check(rc == 0, "gostray exited with status %s" % rc)
+    report = json_stdout(c, g)
+    d = run_dump(c, args, z.pid, "dump", ["--all"])
+    z.signal(signal.SIGCONT)
+    by_pc = {}
+    for gr in d.get("goroutines") or []:
+        key = (gr.get("created_by") or {}).get("pc", "main")
+        by_pc[key] = by_pc.get(key, 0) + 1
+    c.check(d.get("goroutine_count") == report["totals"]["live"],
+            "dump of the stopped target: %r goroutines, the report's live %r"
+            % (d.get("goroutine_count"), report["totals"]["live"]))
+    for s in report["sites"]:
+        want = by_pc.get(s["pc"], 0) + (by_pc.get("main", 0) if s["start_function"] == "runtime.main" else 0)
+        c.check(s["live"] == want, "site %s %s:%s: live %d, the dump of the stopped target shows %d"
+                % (s["function"], os.path.basename(s["file"]), s["line"], s["live"], want))
+    fname, line = steady_sites()["churn"]
+    found = sites_at(report, fname, line)
+    c.check(found and found[0]["live"] >= 3, "steady churn: %s" % (found[0] if found else "no site"))
+    check_end_check(c, report, True)
+    z.signal(signal.SIGTERM)
+    c.check(z.wait(c.left(10)) == 0, "the zoo did not exit 0 after SIGCONT")
+
+
 def case_binary_replaced(c, args, v, bin_path, other_path):
     """The target's executable is replaced on disk while it runs (another
     program renamed over its path, as a deploy does): gostray analyses and
@@ -1655,6 +1768,12 @@ def main():
                         binary(args, v, "zoo", x), ZOO_DIR, (), True)
             runner.case("zoo-by-stack/go%s/%s%s" % (v, x, suffix), case_zoo, 180, args, v,
                         binary(args, v, "zoo", x), ZOO_DIR, ["--by", "stack"])
+        # The end of a trace: one cut instant, reconciled with a snapshot.
+        x = "static" if "static" in zoo_variants else zoo_variants[0]
+        runner.case("cut/go%s/zoo.%s" % (v, x), case_cut_churn, 90, args, v,
+                    binary(args, v, "zoo", x))
+        runner.case("cut-stopped/go%s/zoo.%s" % (v, x), case_cut_stopped, 90, args, v,
+                    binary(args, v, "zoo", x))
         # Verdicts on one shape per version; the page rendered once.
         runner.case("verdicts/go%s/zoo.%s" % (v, zoo_variants[0]), case_verdicts, 120, args, v,
                     binary(args, v, "zoo", zoo_variants[0]), v == versions[-1])

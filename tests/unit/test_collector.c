@@ -370,28 +370,78 @@ static void test_exit_of_unseen_goroutine_lands_on_its_site(void **state)
 	collector_free(c);
 }
 
-/* Exits of goroutines never seen, once the probes are being removed
- * (creation first), belong to goroutines born after the trace: ignored.
- * Known goroutines still exit normally. */
-static void test_exits_after_end_ignored(void **state)
+/* The cut: no record stamped at or after it counts, whichever probe made
+ * it (a known goroutine's exit included), so live is the count at the cut;
+ * records between the cut and the end snapshot's end are its tolerance. */
+static void test_cut_is_one_instant(void **state)
 {
 	struct collector *c = collector_new(fake_symbolize, NULL);
 	struct snapshot empty = { 0 };
 	struct collector_totals t;
+	struct collector_end_check ec;
 	const struct site *a;
+	/* at the end: 10 still there, 12 born after the cut; 11 gone after
+	 * the cut, so not in it */
+	struct snap_g end[] = { snap(10, SITE_A, G_WAITING, 7), snap(12, SITE_A, G_RUNNABLE, 0) };
+	struct snapshot es = { .gs = end, .n = 2, .started_ns = 2010, .finished_ns = 2050 };
 
 	collector_merge_baseline(c, &empty, 1000);
 	feed(c, rec_create(10, SITE_A, 1100));
-	collector_trace_ending(c, 2000);
-	feed(c, rec_exit_site(11, SITE_A, 2100));	/* born after the end */
-	feed(c, rec_exit_site(10, SITE_A, 2200));	/* known: counts */
+	feed(c, rec_create(11, SITE_A, 1200));
+	assert_false(collector_end_check(c, &ec));	/* no end snapshot yet */
+	collector_cut(c, 2000);
+	collector_cut(c, 3000);				/* the first cut stays */
+	assert_int_equal(collector_cut_ns(c), 2000);
+	collector_end_snapshot(c, &es);
+	feed(c, rec_exit_site(11, SITE_A, 2020));	/* during the read */
+	feed(c, rec_create(12, SITE_A, 2030));		/* during the read */
+	feed(c, rec_exit_site(10, SITE_A, 2100));	/* after the read */
+	feed(c, rec_exit_site(99, SITE_A, 2200));	/* born after the cut */
 	a = find_site(c, SITE_A);
-	assert_int_equal(a->live, 0);
-	assert_int_equal(a->live_at_start, 0);
-	assert_int_equal(a->created, 1);
-	assert_int_equal(a->exited, 1);
+	assert_int_equal(a->live, 2);			/* 10 and 11 at the cut */
+	assert_int_equal(a->created, 2);
+	assert_int_equal(a->exited, 0);
+	assert_int_equal(a->end_live, 2);		/* 10 and 12 */
+	assert_int_equal(a->end_changed, 2);
+	assert_int_equal(a->parked_by_reason[7], 1);
 	collector_totals(c, &t);
-	assert_int_equal(t.exited_after_end, 1);
+	assert_int_equal(t.records_after_cut, 4);
+	assert_int_equal(t.exited_unattributed, 0);
+	assert_true(collector_end_check(c, &ec));
+	assert_int_equal(ec.cut_ns, 2000);
+	assert_int_equal(ec.finished_ns, 2050);
+	assert_int_equal(ec.snapshot_live, 2);
+	assert_int_equal(ec.diff, 0);
+	assert_int_equal(ec.abs_diff, 0);
+	assert_int_equal(ec.changed_during_read, 2);
+	collector_free(c);
+}
+
+/* A stopped target: the end snapshot equals the counts, site by site; a
+ * site the snapshot shows and the counts do not know differs. */
+static void test_end_check_counts_differences(void **state)
+{
+	struct collector *c = collector_new(fake_symbolize, NULL);
+	struct snap_g gs[] = { snap(5, SITE_A, G_WAITING, 7), snap(6, SITE_B, G_WAITING, 7) };
+	struct snapshot base = { .gs = gs, .n = 2 };
+	struct snap_g end[] = { snap(5, SITE_A, G_WAITING, 7), snap(6, SITE_B, G_WAITING, 7),
+				snap(7, SITE_C, G_RUNNABLE, 0) };
+	struct snapshot es = { .gs = end, .n = 3, .finished_ns = 5100 };
+	struct collector_end_check ec;
+
+	collector_merge_baseline(c, &base, 1000);
+	collector_cut(c, 5000);
+	collector_end_snapshot(c, &es);
+	assert_true(collector_end_check(c, &ec));
+	assert_int_equal(ec.snapshot_live, 3);
+	assert_int_equal(ec.diff, 1);
+	assert_int_equal(ec.abs_diff, 1);
+	assert_int_equal(ec.sites_differing, 1);
+	assert_int_equal(find_site(c, SITE_C)->end_live, 1);
+	assert_int_equal(find_site(c, SITE_C)->live, 0);
+	assert_int_equal(find_site(c, SITE_A)->end_live, 1);
+	/* the baseline goroutines stay: the end snapshot drops no phantom */
+	assert_int_equal(find_site(c, SITE_A)->live, 1);
 	collector_free(c);
 }
 
@@ -638,7 +688,8 @@ int main(void)
 		cmocka_unit_test(test_oldest_age),
 		cmocka_unit_test(test_baseline_phantom_dropped),
 		cmocka_unit_test(test_exit_of_unseen_goroutine_lands_on_its_site),
-		cmocka_unit_test(test_exits_after_end_ignored),
+		cmocka_unit_test(test_cut_is_one_instant),
+		cmocka_unit_test(test_end_check_counts_differences),
 		cmocka_unit_test(test_park_counters),
 		cmocka_unit_test(test_creation_stack_split),
 		cmocka_unit_test(test_creation_stack_merged_and_rejected),

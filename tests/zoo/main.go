@@ -23,6 +23,9 @@
 //	           same PID).
 //	SIGTERM    exits 0 (SIGINT too).
 //
+// With -steady-churn, a steady churn runs from READY on (steady_churn.go):
+// the program is then never quiescent, and phase 2 is not for it.
+//
 // Quiescent means runtime.NumGoroutine() equals the goroutines the program
 // knows must be alive (main, os/signal's loop and every leaked or pooled
 // goroutine): everything transient has exited.
@@ -325,6 +328,9 @@ func main() {
 
 	phase1()
 	fmt.Printf("READY %d\n", os.Getpid())
+	if *steadyChurn {
+		startSteadyChurn()
+	}
 	for sig := range sigs {
 		switch sig {
 		case syscall.SIGUSR1:
