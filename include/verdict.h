@@ -5,9 +5,11 @@
  * verdicts" states the rules for users; this is their one home).
  *
  * Evidence, strongest first:
- *   - what the goroutines wait on: a nil channel or a select with no
- *     cases can never be woken (Go 1.26+ also marks goroutines its GC
- *     proved unreachable);
+ *   - what the goroutines wait on: a nil channel can never be woken (Go
+ *     1.26+ also marks goroutines its GC proved unreachable); nor can
+ *     `select {}`, but that is Go's idiom to block for good: the main
+ *     goroutine in it is a daemon's design, one such goroutine at a site
+ *     that does not grow is at most suspect, more of them are a leak;
  *   - survivors against lifetime: goroutines created during the trace
  *     still alive long after the site's usual lifetime (4x the 90th
  *     percentile of the lifetimes of its exits, at least 5 s), while the
@@ -43,7 +45,8 @@ enum verdict_kind {
 /* How a parked goroutine's wait reason says it may be woken. */
 enum wait_class {
 	WAIT_NONE,		/* not parked (running, runnable) */
-	WAIT_FOREVER,		/* nil channel, select {}: never */
+	WAIT_FOREVER,		/* nil channel: never, and never meant */
+	WAIT_SELECT_EMPTY,	/* select {}: never, Go's idiom to block for good */
 	WAIT_INTERNAL,		/* by another goroutine: channels, locks, timers */
 	WAIT_EXTERNAL,		/* by the outside world: I/O, system calls */
 	WAIT_RUNTIME,		/* the runtime's own machinery (GC, tracer) */
@@ -73,6 +76,8 @@ struct verdict_input {
 	bool oldest_lower_bound;
 	/* live goroutines by what they wait on (latest snapshot) */
 	uint64_t forever;	/* WAIT_FOREVER, plus those the GC proved leaked */
+	uint64_t select_empty;	/* WAIT_SELECT_EMPTY */
+	bool main_goroutine;	/* the site of the main goroutine (runtime.main) */
 	uint64_t internal;
 	uint64_t external;	/* WAIT_EXTERNAL and goroutines in system calls */
 	const char *main_reason;	/* the most common wait reason, or NULL */

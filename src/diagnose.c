@@ -46,6 +46,9 @@ static void add_waits(const struct diagnose_ctx *dc, const struct site *s,
 				in->forever_reason = name;
 			}
 			break;
+		case WAIT_SELECT_EMPTY:
+			in->select_empty += n;
+			break;
 		case WAIT_INTERNAL:
 			in->internal += n;
 			break;
@@ -79,6 +82,7 @@ void diagnose_site(const struct diagnose_ctx *dc, const struct site *s,
 	memset(out, 0, sizeof(*out));
 	out->site = s;
 	in.system = s->info.system;
+	in.main_goroutine = !strcmp(s->info.start_function, "runtime.main");
 	in.window_ns = window;
 	in.live = s->live;
 	in.live_at_start = s->live_at_start;

@@ -25,7 +25,7 @@ const char *verdict_name(enum verdict_kind k)
 enum wait_class verdict_wait_class(const char *reason)
 {
 	static const char *const forever[] = {
-		"chan receive (nil chan)", "chan send (nil chan)", "select (no cases)",
+		"chan receive (nil chan)", "chan send (nil chan)",
 	};
 	static const char *const external[] = { "IO wait" };
 	/* What other goroutines (or their timers) wake: a leak when
@@ -38,6 +38,8 @@ enum wait_class verdict_wait_class(const char *reason)
 
 	if (!reason || !*reason)
 		return WAIT_NONE;
+	if (!strcmp(reason, "select (no cases)"))
+		return WAIT_SELECT_EMPTY;
 	for (i = 0; i < sizeof(forever) / sizeof(*forever); i++)
 		if (!strcmp(reason, forever[i]))
 			return WAIT_FOREVER;
@@ -117,6 +119,35 @@ static void survivors_reason(const struct verdict_input *in, char *buf, size_t l
 		 in->timed_exits ? life : "");
 }
 
+/*
+ * `select {}` blocks for good, on purpose as often as not: a daemon's main
+ * goroutine ends in it (caddy's does), and so may one goroutine a package
+ * parks for the life of the process.  Many of them at one site, or a site
+ * that keeps making them, are a leak.  True when it judged.
+ */
+static bool judge_select_empty(const struct verdict_input *in, struct verdict *out)
+{
+	char *r = out->reason;
+	size_t rl = sizeof(out->reason);
+
+	if (in->main_goroutine) {
+		out->kind = VERDICT_OK;
+		snprintf(r, rl, "the main goroutine blocks in select {} for good: a daemon "
+			 "by design");
+	} else if (in->select_empty == 1 && in->live == 1 && in->created <= 1) {
+		out->kind = VERDICT_SUSPECT;
+		snprintf(r, rl, "1 blocked in select {} for good: Go's idiom to park a "
+			 "goroutine for the life of the process; one, not growing");
+	} else {
+		out->kind = VERDICT_LEAK;
+		snprintf(r, rl, "%" PRIu64 " blocked forever in select {}: nothing can wake "
+			 "them%s", in->select_empty, in->select_empty > 1 ? "" : in->live > 1 ?
+			 ", one of the site's many" : ", and the site keeps making them");
+	}
+	add_wait_and_age(in, r, rl);
+	return true;
+}
+
 void verdict_judge(const struct verdict_input *in, struct verdict *out)
 {
 	char *r = out->reason;
@@ -144,6 +175,8 @@ void verdict_judge(const struct verdict_input *in, struct verdict *out)
 		add_wait_and_age(in, r, rl);
 		return;
 	}
+	if (in->select_empty && judge_select_empty(in, out))
+		return;
 	if (survivors_pile_up(in, &repeated)) {
 		survivors_reason(in, r, rl);
 		add_wait_and_age(in, r, rl);

@@ -46,7 +46,7 @@ static void test_wait_classes(void **state)
 {
 	assert_int_equal(verdict_wait_class("chan send (nil chan)"), WAIT_FOREVER);
 	assert_int_equal(verdict_wait_class("chan receive (nil chan)"), WAIT_FOREVER);
-	assert_int_equal(verdict_wait_class("select (no cases)"), WAIT_FOREVER);
+	assert_int_equal(verdict_wait_class("select (no cases)"), WAIT_SELECT_EMPTY);
 	assert_int_equal(verdict_wait_class("chan send"), WAIT_INTERNAL);
 	assert_int_equal(verdict_wait_class("select"), WAIT_INTERNAL);
 	assert_int_equal(verdict_wait_class("sync.WaitGroup.Wait"), WAIT_INTERNAL);
@@ -86,6 +86,67 @@ static void test_forever_is_leak_at_once(void **state)
 	in.forever_reason = in.main_reason = "chan send (nil chan)";
 	in.main_reason_count = 13;
 	assert_kind(&in, VERDICT_LEAK, "13 blocked forever on chan send (nil chan)");
+}
+
+/* caddy's main: select {} in the main goroutine is a daemon's design. */
+static void test_main_in_select_empty_is_ok(void **state)
+{
+	struct verdict_input in = base();
+
+	in.window_ns = S / 2;
+	in.live = in.live_at_start = in.baseline_alive = 1;
+	in.select_empty = 1;
+	in.main_goroutine = true;
+	in.main_reason = "select (no cases)";
+	in.main_reason_count = 1;
+	assert_kind(&in, VERDICT_OK, "main goroutine blocks in select {}");
+}
+
+/* One goroutine a package parks for good, at a site that does not grow. */
+static void test_one_select_empty_is_suspect(void **state)
+{
+	struct verdict_input in = base();
+
+	in.live = in.live_at_start = in.baseline_alive = 1;
+	in.select_empty = 1;
+	assert_kind(&in, VERDICT_SUSPECT, "one, not growing");
+	in.live_at_start = in.baseline_alive = 0;	/* born during the trace */
+	in.created = 1;
+	assert_kind(&in, VERDICT_SUSPECT, "one, not growing");
+}
+
+/* More than one at a site, or a site that keeps making them: a leak, from
+ * the first snapshot on. */
+static void test_select_empty_many_or_growing_is_leak(void **state)
+{
+	struct verdict_input in = base();
+
+	in.window_ns = S / 2;
+	in.live = in.live_at_start = in.baseline_alive = 19;
+	in.select_empty = 19;
+	assert_kind(&in, VERDICT_LEAK, "19 blocked forever in select {}");
+	in = base();
+	in.live = 1;
+	in.created = in.exited = 40;
+	in.created++;
+	in.select_empty = 1;
+	assert_kind(&in, VERDICT_LEAK, "keeps making them");
+	in = base();
+	in.live = in.live_at_start = 3;
+	in.select_empty = 1;
+	assert_kind(&in, VERDICT_LEAK, "one of the site's many");
+}
+
+/* A nil channel is never meant: even the main goroutine's is a leak. */
+static void test_nil_chan_in_main_is_leak(void **state)
+{
+	struct verdict_input in = base();
+
+	in.live = in.live_at_start = 1;
+	in.forever = 1;
+	in.main_goroutine = true;
+	in.forever_reason = "chan receive (nil chan)";
+	assert_kind(&in, VERDICT_LEAK, "blocked forever on chan receive (nil chan)");
 }
 
 /* The zoo's shape: survivors from before the trace, more piling up. */
@@ -272,6 +333,10 @@ int main(void)
 		cmocka_unit_test(test_age_threshold),
 		cmocka_unit_test(test_runtime_never_leaks),
 		cmocka_unit_test(test_forever_is_leak_at_once),
+		cmocka_unit_test(test_main_in_select_empty_is_ok),
+		cmocka_unit_test(test_one_select_empty_is_suspect),
+		cmocka_unit_test(test_select_empty_many_or_growing_is_leak),
+		cmocka_unit_test(test_nil_chan_in_main_is_leak),
 		cmocka_unit_test(test_survivors_repeat_is_leak),
 		cmocka_unit_test(test_continuous_leak),
 		cmocka_unit_test(test_pool_starting_is_not_leak),
