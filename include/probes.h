@@ -50,4 +50,9 @@ int probes_find_stack_check_branch(const struct gobin *gb,
 				   const struct gobin_func *fn,
 				   uint64_t *vaddr, char *insn, size_t insnlen);
 
+/* The targets of fn's direct CALLs, in address order, at most max;
+ * returns how many were written or <0 (fn cannot be disassembled). */
+int probes_direct_calls(const struct gobin *gb, const struct gobin_func *fn,
+			uint64_t *targets, size_t max);
+
 #endif /* GOSTRAY_PROBES_H */

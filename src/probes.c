@@ -202,6 +202,31 @@ out_close:
 	return err;
 }
 
+struct calls_out {
+	uint64_t *targets;
+	size_t max, n;
+};
+
+static int collect_call_cb(const cs_insn *insn, const struct prev_insn *prev,
+			   uint64_t target, uint64_t next, void *ctx)
+{
+	struct calls_out *o = ctx;
+
+	if (o->n < o->max)
+		o->targets[o->n] = target;
+	o->n++;
+	return 0;
+}
+
+int probes_direct_calls(const struct gobin *gb, const struct gobin_func *fn,
+			uint64_t *targets, size_t max)
+{
+	struct calls_out o = { targets, max, 0 };
+	int err = for_each_call(gb, fn, collect_call_cb, &o);
+
+	return err ? err : (int)(o.n < max ? o.n : max);
+}
+
 static void point_set(struct probe_point *p, enum probe_kind kind,
 		      const char *function, uint64_t vaddr)
 {

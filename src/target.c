@@ -13,6 +13,7 @@
 
 #include "procmem.h"
 #include "collector.h"
+#include "gowrap.h"
 #include "target.h"
 
 static bool all_digits(const char *s)
@@ -210,10 +211,16 @@ void target_symbolize_site(void *ctx, uint64_t gopc, uint64_t startpc,
 		snprintf(info->function, sizeof(info->function), "?");
 		snprintf(info->file, sizeof(info->file), "?");
 	}
-	if (startpc > t->bias && !gobin_pc_lookup(t->gb, startpc - t->bias, &pi))
+	if (startpc > t->bias && !gobin_pc_lookup(t->gb, startpc - t->bias, &pi)) {
+		const char *wrote = gowrap_user_function(t->gb, startpc - t->bias);
+
+		/* The runtime counts system goroutines by the entry itself
+		 * (isSystemGoroutine): `go runtime.GC()` runs a user wrapper. */
+		info->system = go_is_system_goroutine(t->minor, pi.function);
 		snprintf(info->start_function, sizeof(info->start_function), "%s",
-			 pi.function);
-	else
+			 wrote ? wrote : pi.function);
+	} else {
 		snprintf(info->start_function, sizeof(info->start_function), "?");
-	info->system = go_is_system_goroutine(t->minor, info->start_function);
+		info->system = false;
+	}
 }
