@@ -53,9 +53,13 @@ prometheus        deb prometheus/bookworm               usr/bin/prometheus
 prometheus-trixie deb prometheus/trixie                 usr/bin/prometheus
 etcd              deb etcd-server/bookworm              usr/bin/etcd
 hey               deb hey/bookworm                      usr/bin/hey
+victoria-metrics  deb victoria-metrics/trixie           usr/bin/victoria-metrics
+nats-server       deb nats-server/trixie                usr/sbin/nats-server
+caddy             deb caddy/sid                         usr/bin/caddy
 '
-# Debian suites the private apt configuration lists.
-SUITES="bookworm trixie"
+# Debian suites the private apt configuration lists: bookworm's services
+# are built with Go 1.19, trixie's with 1.24, sid's with the newest.
+SUITES="bookworm trixie sid"
 
 log() { printf '%s: %s\n' "$me" "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -154,13 +158,15 @@ Acquire::Languages "none";
 EOF
 	: >"$a/sources.list"
 	export APT_CONFIG=$a/apt.conf
-	# Refresh the private lists once a day at most.
+	# Refresh the private lists once a day at most, and when the suites
+	# listed changed.
 	if [[ -z $(find "$a/state/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 \
-			2>/dev/null | head -n1) ]]; then
+			2>/dev/null | head -n1) || $(cat "$a/suites" 2>/dev/null) != "$SUITES" ]]; then
 		log "updating private apt lists ($SUITES) from $mirror"
 		if ! apt-get -q update --error-on=any >"$a/update.log" 2>&1; then
 			die "cannot reach the Debian mirror $mirror (apt-get update failed: $(grep -m1 -E '^(E|W):' "$a/update.log" || tail -n1 "$a/update.log"))"
 		fi
+		echo "$SUITES" >"$a/suites"
 	fi
 	APT_READY=1
 }

@@ -11,9 +11,15 @@ Cases (programs from tools/fetch-real-programs.sh, cached under
       quiescence gostray's totals.live_user against the runtime's own
       goroutine count, read inside the capture at a moment the capture's
       per-site counts let us place exactly (see quiescent_prometheus()).
-  etcd  Debian's etcd 3.4 (Go 1.19) with --enable-pprof: per-site live
-      counts against the "created by" sites of /debug/pprof/goroutine?debug=2
-      taken inside the capture (see quiescent_etcd()).
+  service/NAME  services nobody here wrote, as Debian ships them (stripped):
+      etcd 3.4 (bookworm, Go 1.19, a key-value store), victoria-metrics
+      (trixie, Go 1.24, a TSDB), nats-server (trixie, Go 1.24, a message
+      broker, also driven by NATS clients speaking its protocol) and caddy
+      (sid, Go 1.26, an HTTP server whose main goroutine ends in select {}),
+      each loaded with hey for 20 s while `capture` runs: no site `leak`,
+      nothing lost, still serving; then per-site live counts against the
+      "created by" sites of the service's own /debug/pprof/goroutine?debug=2
+      taken inside a quiet capture (see quiescent_vs_dump()).
   esbuild/VERSION  `sleep 1e9 | esbuild --serve` for every esbuild built with
       Go >= 1.17 (Go 1.17 .. 1.26), loaded with hey while traced: attach,
       counts, and the target still serving after detach and exiting 0 when
@@ -30,7 +36,7 @@ Prints `PASS name` (with the numbers on indented lines above it),
 only when at least one case ran and every case that ran passed.  A case is
 skipped only when its program cannot be fetched because the registry cannot
 be reached.  Needs root.  Every process a case starts is killed when the case
-ends, whatever happens.  About 1.5 minutes on a 2-core machine with the
+ends, whatever happens.  About 4 minutes on a 2-core machine with the
 programs cached.
 """
 
@@ -71,6 +77,8 @@ ESBUILD_OLD = "0.11.23"     # Go 1.16: stack ABI, must be refused
 # Goroutines an HTTP request to a net/http server makes: the connection's
 # background reader, started before the handler runs and gone after it.
 BG_READ = "net/http.(*connReader).startBackgroundRead"
+# Where net/http/pprof serves the runtime's own goroutine dump.
+PPROF_DUMP = "/debug/pprof/goroutine?debug=2"
 
 
 # ---------------------------------------------------------------- helpers
@@ -206,15 +214,15 @@ def start_hey(c, hey, url, seconds, conc, extra=()):
     return h
 
 
-def hey_result(c, h):
-    """Number of HTTP 200 responses hey got; CaseFail when it got errors."""
+def hey_result(c, h, ok="200"):
+    """Number of HTTP `ok` responses hey got; CaseFail when it got errors."""
     h.wait(c.left(30), "hey's exit")
     out = h.text("out")
-    m = re.search(r"\[200\]\s+(\d+) responses", out)
+    m = re.search(r"\[%s\]\s+(\d+) responses" % ok, out)
     n = int(m.group(1)) if m else 0
     other = re.findall(r"\[(\d+)\]\s+(\d+) responses", out)
     errs = re.search(r"Error distribution:\n((?:\s+\[\d+\].*\n?)+)", out)
-    if errs or any(code != "200" for code, _ in other) or n == 0:
+    if errs or any(code != ok for code, _ in other) or n == 0:
         raise CaseFail("the load was not served: hey: %s"
                        % " ".join((errs.group(1) if errs else out[-300:]).split())[:300])
     c.show.remove(("hey", h, "out"))
@@ -389,38 +397,6 @@ def quiescent_prometheus(c, args, p, port):
 
 # --------------------------------------------------------------------- etcd
 
-def case_etcd(c, args, etcd, hey):
-    d = c.tmpdir()
-    cport, pport = free_ports(2)
-    curl, purl = "http://127.0.0.1:%d" % cport, "http://127.0.0.1:%d" % pport
-    p = it.Proc(c, "etcd", [etcd, "--name", "t", "--data-dir", os.path.join(d, "data"),
-                            "--listen-client-urls", curl, "--advertise-client-urls", curl,
-                            "--listen-peer-urls", purl, "--initial-advertise-peer-urls", purl,
-                            "--initial-cluster", "t=" + purl, "--enable-pprof"])
-    c.show.append(("etcd", p, "err"))
-    wait_http(c, p, cport, "/health", 30, "etcd")
-
-    # Under load: puts through the v3 JSON gateway (a gRPC call each).
-    rep, h = capture(c, args, p.pid, 3, lambda: start_hey(
-        c, hey, curl + "/v3/kv/put", 2.5, 20,
-        ["-m", "POST", "-T", "application/json", "-d", '{"key": "Zm9v", "value": "YmFy"}']))
-    n = hey_result(c, h)
-    check_report(c, rep, p.pid, "loaded capture")
-    t = rep["totals"]
-    c.check(t["created"] > 0, "loaded capture: no goroutine created during %d puts" % n)
-    log("    loaded: %d puts by hey; gostray: live_at_start %d, created %d, exited %d, live %d, lost %d, %s"
-        % (n, t["live_at_start"], t["created"], t["exited"], t["live"], t["lost_events"],
-           rep.get("go_version")))
-    if c.errors:
-        return
-    time.sleep(2)
-    quiescent_etcd(c, args, p, cport)
-    wait_http(c, p, cport, "/health", 5, "etcd after gostray")
-    # etcd's osutil.HandleInterrupts shuts down, then re-raises the signal
-    # with its default action: death by SIGTERM is its clean exit.
-    stop_target(c, p, want_rc=-signal.SIGTERM)
-
-
 CREATED_RE = re.compile(r"^created by (\S+?)(?: in goroutine \d+)?\n\t(\S+):(\d+)", re.M)
 
 
@@ -447,8 +423,10 @@ def same_file(a, b):
     return a == b or a.endswith("/" + b) or b.endswith("/" + a)
 
 
-def quiescent_etcd(c, args, p, port):
-    """Per-site live counts against etcd's goroutine dump.
+def quiescent_vs_dump(c, args, p, port, warm_path, dump_path=PPROF_DUMP):
+    """Per-site live counts against the service's own goroutine dump
+    (etcd's words below; the same holds for any net/http server: the
+    connection is warmed with warm_path before gostray attaches).
 
     The dump (/debug/pprof/goroutine?debug=2) is taken inside the capture,
     on an HTTP connection opened before gostray attached.  Goroutines it
@@ -474,11 +452,11 @@ def quiescent_etcd(c, args, p, port):
     """
     for attempt in range(1, 4):
         conn = KeepAlive(port)
-        conn.get("/health")
+        conn.get(warm_path)
 
         def read_dump():
             time.sleep(0.5)
-            return conn.get("/debug/pprof/goroutine?debug=2")
+            return conn.get(dump_path)
         try:
             rep, dump = capture(c, args, p.pid, 2, read_dump)
         finally:
@@ -561,6 +539,194 @@ def quiescent_etcd(c, args, p, port):
            len([s for s in user_sites(rep) if s["live"]]),
            "window clean (only the reader +1 -1)" if clean else "window NOT clean",
            matched, "" if not bad else ", %d mismatches" % len(bad)))
+    return {"dump": total_dump, "sites": len(dsites), "matched": matched, "clean": clean,
+            "mismatches": len(bad)}
+
+
+# ----------------------------------------------------- services, 20 s of load
+
+def deb_name(exe):
+    """The .deb a cached Debian program came from (fetch-real-programs)."""
+    d = exe
+    while d != "/" and not os.path.isfile(os.path.join(d, ".deb-name")):
+        d = os.path.dirname(d)
+    try:
+        with open(os.path.join(d, ".deb-name")) as f:
+            return f.read().strip()
+    except OSError:
+        return os.path.basename(exe)
+
+
+def nats_clients(port, seconds, publishers=8):
+    """NATS's own protocol, no client library: one subscriber on a wildcard
+    and `publishers` connections publishing as fast as they can for
+    `seconds`; each connection is a read and a write goroutine in the
+    server.  Returns (messages published, messages received)."""
+    def connect(name):
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        s.recv(4096)                                    # INFO {...}
+        s.sendall(b'CONNECT {"verbose":false,"pedantic":false,"name":"%s"}\r\nPING\r\n'
+                  % name.encode())
+        buf = b""
+        while b"PONG" not in buf:
+            chunk = s.recv(4096)
+            if not chunk:
+                raise CaseFail("nats: %s: the server closed the connection" % name)
+            buf += chunk
+        return s
+    sub = connect("gostray-sub")
+    sub.sendall(b"SUB load.> 1\r\nPING\r\n")
+    got = {"n": 0}
+    stop = time.monotonic() + seconds
+
+    def drain():
+        sub.settimeout(0.5)
+        while time.monotonic() < stop + 2:
+            try:
+                data = sub.recv(1 << 16)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            if not data:
+                return
+            got["n"] += data.count(b"MSG ")
+            if b"PING" in data:
+                sub.sendall(b"PONG\r\n")
+    import threading
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    sent = [0] * publishers
+
+    def publish(i):
+        s = connect("gostray-pub-%d" % i)
+        batch = b"".join(b"PUB load.%d 5\r\nhello\r\n" % i for _ in range(100))
+        try:
+            while time.monotonic() < stop:
+                s.sendall(batch)
+                sent[i] += 100
+                time.sleep(0.005)
+            s.sendall(b"PING\r\n")
+            s.recv(4096)
+        finally:
+            s.close()
+    pubs = [threading.Thread(target=publish, args=(i,), daemon=True) for i in range(publishers)]
+    for t in pubs:
+        t.start()
+    for t in pubs:
+        t.join(seconds + 15)
+    reader.join(5)
+    sub.close()
+    return sum(sent), got["n"]
+
+
+def start_service(c, name, exe):
+    """Start one service on loopback ports; returns a dict: proc, load
+    (the hey URL and its options), warm (a path on the dump's port),
+    dump_port, health (port, path), stop_rc."""
+    d = c.tmpdir()
+    if name == "etcd":
+        cport, pport = free_ports(2)
+        curl, purl = "http://127.0.0.1:%d" % cport, "http://127.0.0.1:%d" % pport
+        argv = [exe, "--name", "t", "--data-dir", os.path.join(d, "data"),
+                "--listen-client-urls", curl, "--advertise-client-urls", curl,
+                "--listen-peer-urls", purl, "--initial-advertise-peer-urls", purl,
+                "--initial-cluster", "t=" + purl, "--enable-pprof"]
+        svc = {"load": (curl + "/v3/kv/put", ["-m", "POST", "-T", "application/json",
+                                              "-d", '{"key": "Zm9v", "value": "YmFy"}']),
+               "dump_port": cport, "warm": "/health", "health": (cport, "/health"),
+               # osutil.HandleInterrupts re-raises the signal once shut down
+               "stop_rc": -signal.SIGTERM}
+    elif name == "victoria-metrics":
+        port, = free_ports(1)
+        argv = [exe, "-httpListenAddr=127.0.0.1:%d" % port,
+                "-storageDataPath=" + os.path.join(d, "vm"), "-loggerLevel=ERROR"]
+        svc = {"load": ("http://127.0.0.1:%d/api/v1/import/prometheus" % port,
+                        ["-m", "POST", "-d", 'gostray_load{job="hey",n="1"} 42']),
+               "ok": "204", "dump_port": port, "warm": "/health", "health": (port, "/health"),
+               "stop_rc": 0}
+    elif name == "nats-server":
+        port, mport, pport = free_ports(3)
+        argv = [exe, "-a", "127.0.0.1", "-p", str(port), "-m", str(mport),
+                "--profile", str(pport)]
+        svc = {"load": ("http://127.0.0.1:%d/connz" % mport, []), "nats_port": port,
+               "dump_port": pport, "warm": "/debug/pprof/", "health": (mport, "/healthz"),
+               # "Server Exiting..": its exit status after SIGTERM is 1
+               "stop_rc": 1}
+    elif name == "caddy":
+        port, admin = free_ports(2)
+        cfg = os.path.join(d, "Caddyfile")
+        with open(cfg, "w") as f:
+            f.write("{\n\tadmin 127.0.0.1:%d\n\tauto_https off\n\tpersist_config off\n}\n"
+                    "http://127.0.0.1:%d {\n\trespond \"hello from caddy\"\n}\n" % (admin, port))
+        for sub in ("cfg", "data"):
+            os.makedirs(os.path.join(d, sub), exist_ok=True)
+        argv = ["env", "HOME=" + d, "XDG_CONFIG_HOME=" + os.path.join(d, "cfg"),
+                "XDG_DATA_HOME=" + os.path.join(d, "data"), exe, "run", "--config", cfg,
+                "--adapter", "caddyfile"]
+        svc = {"load": ("http://127.0.0.1:%d/" % port, []), "dump_port": admin,
+               "warm": "/config/", "health": (port, "/"), "stop_rc": 0}
+    else:
+        raise CaseFail("unknown service %s" % name)
+    p = it.Proc(c, name, argv)
+    c.show.append((name, p, "err"))
+    svc["proc"] = p
+    wait_http(c, p, svc["health"][0], svc["health"][1], 30, name)
+    wait_http(c, p, svc["dump_port"], PPROF_DUMP, 10, name + "'s goroutine dump")
+    return svc
+
+
+LOAD_SECONDS = 20
+
+
+def case_service(c, args, name, exe, hey):
+    """A service nobody here wrote, as Debian ships it (stripped, cgo or
+    not), loaded for 20 s while `capture` runs: no site `leak` (its
+    daemons' select {}, pools and idle connections are not leaks), no
+    record lost, still serving after; then, quiet, every creation site's
+    live count against the service's own /debug/pprof/goroutine?debug=2
+    (quiescent_vs_dump)."""
+    svc = start_service(c, name, exe)
+    p = svc["proc"]
+    if c.errors:
+        return
+    url, extra = svc["load"]
+    state = {}
+
+    def load():
+        h = start_hey(c, hey, url, LOAD_SECONDS, 20, extra)
+        if "nats_port" in svc:
+            state["nats"] = nats_clients(svc["nats_port"], LOAD_SECONDS)
+        return h
+    rep, h = capture(c, args, p.pid, LOAD_SECONDS + 3, load)
+    n = hey_result(c, h, svc.get("ok", "200"))
+    check_report(c, rep, p.pid, "loaded capture")
+    t = rep["totals"]
+    leaks = [s for s in rep["sites"] if s.get("verdict") == "leak"]
+    for s in leaks:
+        c.check(False, "loaded capture: %s is `leak`: %s" % (site_name(s), s.get("reason")))
+    c.check(t["created"] > 100, "loaded capture: only %d goroutines created under load" % t["created"])
+    ec = rep.get("end_check") or {}
+    log("    %s (%s, %s, stripped): %d requests by hey%s; gostray: live_at_start %d, created %d, "
+        "exited %d, live %d, lost %d; verdicts %s; end check diff %s (%s changed while read)"
+        % (name, deb_name(exe), rep.get("go_version"), n,
+           ", %d NATS messages published, %d delivered" % state["nats"] if "nats" in state else "",
+           t["live_at_start"], t["created"], t["exited"], t["live"], t["lost_events"],
+           json.dumps(rep.get("verdicts"), sort_keys=True), ec.get("diff"),
+           ec.get("changed_during_read")))
+    for s in rep["sites"]:
+        if s.get("verdict") == "suspect":
+            log("      suspect %s: %s" % (site_name(s), s.get("reason")))
+    wait_http(c, p, svc["health"][0], svc["health"][1], 5, name + " after the loaded capture")
+    if c.errors:
+        return
+    time.sleep(2)
+    q = quiescent_vs_dump(c, args, p, svc["dump_port"], svc["warm"])
+    if q:
+        log("    %s: %d of %d dump sites equal gostray's live counts (%d goroutines in the dump)"
+            % (name, q["matched"], q["sites"], q["dump"]))
+    wait_http(c, p, svc["health"][0], svc["health"][1], 5, name + " after gostray")
+    stop_target(c, p, want_rc=svc["stop_rc"])
 
 
 # ------------------------------------------------------------------ esbuild
@@ -775,7 +941,9 @@ def main():
     for flavor, prog in (("bookworm", "prometheus"), ("trixie", "prometheus-trixie")):
         cases.append(("prometheus/" + flavor, [prog, "hey"], case_prometheus, 75, ()))
     cases.append(("verdicts/prometheus-bursts", ["prometheus", "hey"], case_prometheus_bursts, 90, ()))
-    cases.append(("etcd", ["etcd", "hey"], case_etcd, 75, ()))
+    for svc in ("etcd", "victoria-metrics", "nats-server", "caddy"):
+        cases.append(("service/" + svc, [svc, "hey"],
+                      lambda c, a, path, hey, svc=svc: case_service(c, a, svc, path, hey), 120, ()))
     for v in ESBUILD_GO:
         cases.append(("esbuild/%s-go%s" % (v, ESBUILD_GO[v]), ["esbuild-" + v, "hey"],
                       lambda c, a, path, hey, v=v: case_esbuild(c, a, v, path, hey), 30, ()))
