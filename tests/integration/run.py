@@ -71,6 +71,33 @@ ZOO_WAIT_REASONS = {
     "pool-fixed": {"chan receive"},
     "http-serve": {"IO wait"},
     "shared-watch": {"chan receive"},
+    "range-noclose": {"chan receive"},
+    "start-no-stop": {"select"},
+    "double-send": {"chan send"},
+    "ncast-one-reader": {"chan send"},
+    "timeout-sender": {"chan send"},
+    "lock-order": {"semacquire", "sync.Mutex.Lock"},
+    "rwmutex-reader": {"semacquire", "sync.RWMutex.RLock"},
+    "cond-wait": {"sync.Cond.Wait"},
+    "method-leak": {"chan send"},
+}
+
+# The function each zoo site's goroutines run, as its author wrote it: a
+# `go x.m(a)` or `go f(a)` statement starts them at a wrapper the compiler
+# wrote (F.funcN up to Go 1.21, F.gowrapN from 1.22), never to be shown.
+ZOO_START_FUNCTIONS = {
+    "method-leak": "main.(*jobStore).persist",
+    "start-no-stop": "main.(*watcher).loop",
+    "mutex-wait": "main.(*cache).refresh",
+    "rwmutex-reader": "main.(*table).lookup",
+    "ctx-ignore": "main.watchConfig",
+    "lock-order": "main.transfer",
+    "double-send": "main.compute",
+    "ncast-one-reader": "main.broadcast",
+    "timeout-sender": "main.slowBackend",
+    "cond-wait": "main.awaitReady",
+    "range-noclose": "main.consumeAll",
+    "select-forever": "main.keepAlive",
 }
 
 # Leak sites of the demo service (their goroutines pile up under -load).
@@ -531,6 +558,11 @@ def check_site(c, name, found, t, where, exact_split=True):
     c.check(not bad, "site %s (%s): %s; truth: %s" % (name, where, describe(m), describe(want)))
     if kind == "churn" and exact_split:
         c.check(m["created"] > 1000, "churn site %s created only %d during the trace" % (name, m["created"]))
+    start = ZOO_START_FUNCTIONS.get(name)
+    for s in found:
+        c.check(start is None or s.get("start_function") == start,
+                "site %s (%s): start_function %r, want %r (the function its author wrote)"
+                % (name, where, s.get("start_function"), start))
     reasons = ZOO_WAIT_REASONS.get(name)
     if reasons and t["live"] > 0:
         wr = m["wait_reasons"]

@@ -270,6 +270,15 @@ var leaks = []scenario{
 	{"mutex", 29, 10, mutexNeverUnlocked},   // mutex-wait
 	{"http", 6, 5, httpLeakyRequests},       // http-handler-work
 	{"shared", 7, 4, sharedWatchers},        // shared-watch: n + 2n
+	{"range-noclose", 4, 11, rangeNoClose},
+	{"start-no-stop", 8, 13, startWithoutStop},
+	{"double-send", 2, 14, doubleSend},
+	{"ncast", 1, 17, ncastOneReader}, // ncast-one-reader
+	{"timeout-sender", 15, 16, timeoutSender},
+	{"lock-order", 9, 9, lockOrderDeadlock}, // lock-order: 2 per request
+	{"rwmutex", 20, 22, rwmutexReaders},     // rwmutex-reader
+	{"cond", 24, 25, condNobodySignals},     // cond-wait
+	{"method", 25, 27, methodLeak},          // method-leak
 }
 
 func runLeaks(p int) {
