@@ -819,6 +819,104 @@ def case_verdicts(c, args, v, bin_path, html=False):
         c.notes.append("truth: " + json.dumps(truth, sort_keys=True))
 
 
+LEAKED_HEAD_RE = re.compile(r"^goroutine \d+ \[.*\(leaked\)\]:")
+
+
+def leaked_by_site(text):
+    """{(file basename, line): n} of the goroutines a debug=2 dump marks
+    "(leaked)" (the runtime's goroutineleak profile)."""
+    out = {}
+    for block in text.split("\n\n"):
+        lines = block.strip("\n").split("\n")
+        if not lines or not LEAKED_HEAD_RE.match(lines[0]):
+            continue
+        key = ("?", 0)
+        for i, l in enumerate(lines):
+            if l.startswith("created by ") and i + 1 < len(lines):
+                m = re.match(r"^\s*(.*):(\d+)(\s|$)", lines[i + 1])
+                if m:
+                    key = (os.path.basename(m.group(1)), int(m.group(2)))
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
+def zoo_with_leak_profile(c, v, bin_path):
+    """Go 1.27 has the goroutineleak profile on by default, 1.26 only
+    with GOEXPERIMENT=goroutineleakprofile: the zoo built so, here."""
+    if version_tuple(v) >= (1, 27):
+        return bin_path
+    out = os.path.join(c.tmpdir(), "zoo-leakprofile")
+    r = subprocess.run([go_tool(v), "build", "-o", out, "."], cwd=ZOO_DIR, capture_output=True,
+                       text=True, timeout=c.left(180),
+                       env=dict(os.environ, CGO_ENABLED="0", GOTOOLCHAIN="local", GOFLAGS="-mod=mod",
+                                GOWORK="off", GOEXPERIMENT="goroutineleakprofile"))
+    if r.returncode:
+        raise CaseFail("go build the zoo with GOEXPERIMENT=goroutineleakprofile: %s"
+                       % r.stderr.strip()[-300:])
+    return out
+
+
+def case_leakprofile(c, args, v, bin_path):
+    """gostray's verdicts side by side with the runtime's own goroutineleak
+    profile of the same process (Go 1.26+): a 15 s capture over phase 2,
+    then the profile.  Every site the runtime proves leaked must be `leak`
+    in gostray's report, and once the runtime marked them, gostray's dump
+    must show exactly those goroutines as leaked."""
+    marks = find_markers(ZOO_DIR)
+    prof = os.path.join(c.tmpdir(), "goroutineleak.txt")
+    holder = {}
+
+    def on_ready(z):
+        g = Proc(c, "gostray", [args.gostray, "capture", str(z.pid), "-d", str(VERDICT_SECONDS),
+                                "--json"])
+        c.show.append(("gostray", g, "err"))
+        g.wait_line("err", lambda l: l.startswith("gostray: attached"), c.left(60), "attach line")
+        holder["g"] = g
+        time.sleep(1)
+    z, pid, truth, _ = zoo_protocol(c, [zoo_with_leak_profile(c, v, bin_path), "-leakprofile", prof],
+                                    on_ready)
+    g = holder["g"]
+    rc = g.wait(c.left(VERDICT_SECONDS + 60), "end of the capture")
+    c.check(rc == 0, "gostray capture exited with status %s" % rc)
+    report = json_stdout(c, g)
+    line = z.wait_line("out", lambda l: l.startswith("LEAKPROFILE-"), c.left(60), "LEAKPROFILE line")
+    if not c.check(line == "LEAKPROFILE-WRITTEN", "the zoo says %s: no goroutineleak profile" % line):
+        return
+    with open(prof, encoding="utf-8", errors="replace") as f:
+        runtime_leaked = leaked_by_site(f.read())
+    d = run_dump(c, args, pid, "dump")
+    ours = {}
+    for gr in d.get("goroutines") or []:
+        if gr.get("status") == "leaked" and gr.get("created_by"):
+            key = (os.path.basename(gr["created_by"].get("file") or ""), gr["created_by"].get("line"))
+            ours[key] = ours.get(key, 0) + 1
+    c.check(ours == runtime_leaked, "gostray's dump shows leaked goroutines %s, the runtime's "
+            "profile %s" % (sorted(ours.items()), sorted(runtime_leaked.items())))
+    rows = []
+    for name, t in sorted(truth["sites"].items()):
+        if t["kind"] != "leak":
+            continue
+        key = marks[name]
+        found = sites_at(report, *key)
+        verdict = found[0].get("verdict") if found else None
+        n = runtime_leaked.get(key, 0)
+        rows.append("%s %d live: gostray %s, goroutineleak %d" % (name, t["live"], verdict, n))
+        c.check(verdict == "leak", "%s: gostray says %r (%s)" % (
+            name, verdict, found[0].get("reason") if found else "no site"))
+        c.check(n <= t["live"], "%s: the runtime marks %d leaked, %d are alive" % (name, n, t["live"]))
+    leak_keys = {marks[n] for n, t in truth["sites"].items() if t["kind"] == "leak"}
+    for key, n in sorted(runtime_leaked.items()):
+        if key not in leak_keys:
+            c.check(False, "the runtime marks %d goroutines of %s:%d leaked, no zoo leak site" % ((n,) + key))
+    found_rt = sum(1 for r in rows if not r.endswith("goroutineleak 0"))
+    log("    %s: gostray leak at %d of %d leak sites, the runtime's goroutineleak profile at %d:"
+        % (c.name, sum(1 for r in rows if " gostray leak," in r), len(rows), found_rt))
+    for r in rows:
+        log("      " + r)
+    z.signal(signal.SIGTERM)
+    c.check(z.wait(c.left(15)) == 0, "zoo did not exit 0 after SIGTERM")
+
+
 def case_top(c, args, v, bin_path):
     """`gostray top` on the zoo at READY, in an 80x24 tmux pane: the
     leaking site with the most goroutines is the first row (select {}:
@@ -1809,6 +1907,9 @@ def main():
         # Verdicts on one shape per version; the page rendered once.
         runner.case("verdicts/go%s/zoo.%s" % (v, zoo_variants[0]), case_verdicts, 120, args, v,
                     binary(args, v, "zoo", zoo_variants[0]), v == versions[-1])
+        if version_tuple(v) >= (1, 26):
+            runner.case("leakprofile/go%s/zoo.static" % v, case_leakprofile, 180, args, v,
+                        binary(args, v, "zoo", "static"))
         if v == versions[-1]:
             runner.case("top/go%s/zoo.%s" % (v, zoo_variants[0]), case_top, 120, args, v,
                         binary(args, v, "zoo", zoo_variants[0]))

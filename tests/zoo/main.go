@@ -18,7 +18,9 @@
 //	           healthy controls run (churn, bursts, cancelled helpers,
 //	           pools, HTTP requests) for a few seconds and drain; once the
 //	           process is quiescent it prints "PHASE2-DONE".
-//	SIGUSR2    writes the truth file (-truth) and prints "TRUTH-WRITTEN".
+//	SIGUSR2    writes the truth file (-truth) and prints "TRUTH-WRITTEN";
+//	           with -leakprofile, then the runtime's goroutineleak profile
+//	           ("LEAKPROFILE-WRITTEN", or "LEAKPROFILE-NONE" before Go 1.26).
 //	SIGHUP     with -exec "PROG ARG...": replaces itself with PROG (execve,
 //	           same PID).
 //	SIGTERM    exits 0 (SIGINT too).
@@ -53,6 +55,7 @@ var (
 	scale      = flag.Int("scale", 1, "multiply every leak count by `N`")
 	churnTotal = flag.Int("churn", 15000, "goroutines the churn control starts in phase 2")
 	settle     = flag.Duration("settle", 20*time.Second, "give up waiting for quiescence after this long")
+	leakPath   = flag.String("leakprofile", "", "after the truth, write the runtime's goroutineleak profile (debug=2) to `FILE` (Go 1.26+ with it)")
 )
 
 // Site kinds, as written to the truth file: the runner applies different
@@ -180,6 +183,30 @@ func writeDump(path string) {
 		os.Exit(1)
 	}
 	f.Close()
+}
+
+// writeLeakProfile asks the runtime which goroutines its GC proves leaked
+// (Go 1.26 with GOEXPERIMENT=goroutineleakprofile, 1.27 by default): the
+// profile's debug=2 form is every goroutine's stack, the leaked ones
+// marked "(leaked)"; from then on they are in the runtime's leaked state.
+func writeLeakProfile(path string) {
+	p := pprof.Lookup("goroutineleak")
+	if p == nil {
+		fmt.Println("LEAKPROFILE-NONE")
+		return
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = p.WriteTo(f, 2)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "zoo: goroutineleak profile: %v\n", err)
+		os.Exit(1)
+	}
+	fmt.Println("LEAKPROFILE-WRITTEN")
 }
 
 type siteTruth struct {
@@ -356,6 +383,9 @@ func main() {
 			}
 			writeTruth(*truthPath)
 			fmt.Println("TRUTH-WRITTEN")
+			if *leakPath != "" {
+				writeLeakProfile(*leakPath)
+			}
 		case syscall.SIGHUP:
 			argv := strings.Fields(*execArgv)
 			if len(argv) == 0 {
