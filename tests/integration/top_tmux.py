@@ -55,6 +55,11 @@ class Tmux:
     def screen(self):
         return self.run("capture-pane", "-p", "-t", self.session).stdout
 
+    def scrollback(self):
+        """The screen and the lines scrolled off it (a report longer
+        than the pane)."""
+        return self.run("capture-pane", "-p", "-S", "-", "-t", self.session).stdout
+
     def keys(self, *keys):
         self.run("send-keys", "-t", self.session, *keys)
 
@@ -177,7 +182,9 @@ def drive_top(gostray, pid, first_site, timeout=30.0, require_verdict=True, scre
         status = re.search(EXIT_MARK + r"(\d+)", screen).group(1)
         if status != "0":
             failures.append("gostray exited %s on q" % status)
-        if not re.search(r"^VERDICT +LIVE +CREATED", screen, re.M):
+        report = tmux.scrollback()
+        screens["after"] = report
+        if not re.search(r"^VERDICT +LIVE +CREATED", report, re.M):
             failures.append("no final text report after the view")
         state = tmux.pane("#{alternate_on} #{cursor_flag} #{keypad_flag}")
         if state != "0 1 0":
