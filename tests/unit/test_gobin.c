@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -358,6 +359,9 @@ static int main_funcs_cb(const struct gobin_func *fn, void *ctx)
 	static const char *const names[] = {
 		"main.drain", "main.main", "main.main.func1", "main.init",
 		"main.init.0", "main.outer",	/* the -stacks mode (test_gostack) */
+		/* the -wrapped mode (test_gowrap); its wrappers are left out */
+		"main.init.1", "main.startWrapped", "main.viaInterface",
+		"main.(*box).wait", "main.box.peek",
 	};
 	struct walk *w = ctx;
 	size_t i;
@@ -387,7 +391,7 @@ static void check_function_walk(struct gobin *gb)
 	assert_int_equal(gobin_for_each_func(gb, "", round_trip_cb, &w), 0);
 	assert_true(w.n > 1000);
 	assert_int_equal(gobin_for_each_func(gb, "main.", main_funcs_cb, &w), 0);
-	assert_int_equal(w.main_seen, 0x3f);
+	assert_int_equal(w.main_seen, 0x7ff);
 	assert_int_equal(gobin_for_each_func(gb, "runtime.", stop_at_second, &calls), 42);
 	assert_int_equal(calls, 2);
 	/* outside the Go text */
@@ -605,8 +609,12 @@ static void check_variant_pair(const char *ver, const char *variant)
 	assert_true(stripped.vars[0] != stripped.vars[1] &&
 		    stripped.vars[0] != stripped.vars[2] &&
 		    stripped.vars[1] != stripped.vars[2]);
-	assert_true((full.vars[0] - stripped.vars[0]) < 0x1000 ||
-		    (stripped.vars[0] - full.vars[0]) < 0x1000);
+	/* ... a page or more apart when the sections end near a page
+	 * boundary (seen with Go 1.19 once the fixture grew). */
+	if ((full.vars[0] - stripped.vars[0]) >= 0x10000 &&
+	    (stripped.vars[0] - full.vars[0]) >= 0x10000)
+		fail_msg("%s: the first variable at %#" PRIx64 ", %#" PRIx64 " in %s", path,
+			 full.vars[0], stripped.vars[0], stripped_path);
 	if (!strcmp(variant, "cgo")) {
 		uint64_t text_section;
 

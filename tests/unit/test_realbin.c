@@ -2,7 +2,8 @@
 /*
  * gobin and probe placement on real Go programs that nobody here built:
  * esbuild for every Go release it was built with, buildifier, buf, and
- * Debian's dockerd, containerd, prometheus, etcd and hey (stripped, cgo,
+ * Debian's dockerd, containerd, prometheus, etcd, hey, victoria-metrics,
+ * nats-server and caddy (stripped, cgo,
  * PIE, symbols only in .dynsym, no .go.buildinfo ...).
  *
  * The programs are fetched by tools/fetch-real-programs.sh into a cache
@@ -92,6 +93,9 @@ static const struct expected {
 	{ "prometheus-trixie", "go1.24.4", GOBIN_SRC_BUILDINFO, GOBIN_SRC_PCLNTAB, false },
 	{ "etcd", "go1.19.8", GOBIN_SRC_BUILDINFO, GOBIN_SRC_PCLNTAB, false },
 	{ "hey", "go1.19.8", GOBIN_SRC_BUILDINFO, GOBIN_SRC_PCLNTAB, false },
+	{ "victoria-metrics", "go1.24.2", GOBIN_SRC_BUILDINFO, GOBIN_SRC_PCLNTAB, false },
+	{ "nats-server", "go1.24.4", GOBIN_SRC_BUILDINFO, GOBIN_SRC_PCLNTAB, false },
+	{ "caddy", "go1.26.5", GOBIN_SRC_BUILDINFO, GOBIN_SRC_PCLNTAB, false },
 };
 
 /* CMP RSP, [R14+0x10] (g.stackguard0) */
