@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * runtime.allgs / allglen / allgptr recovered from the machine code of
- * runtime.allgadd, for binaries without symbols (go-runtime.md 6.3).
+ * runtime.allgadd, for binaries without symbols (docs/go-runtime.md
+ * § All goroutines without stopping the target).
  * amd64 only.  Decoding uses Capstone, so every operand comes from a real
  * instruction boundary, never from a byte pattern.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The Go toolchain version a binary was built with: from .go.buildinfo
- * (go-runtime.md 5.6), else from runtime.buildVersion's string in
+ * (docs/go-runtime.md § The Go version), else from runtime.buildVersion's string in
  * read-only data (binaries such as esbuild >= 0.27 ship no buildinfo).
  */
 #ifndef GOSTRAY_BUILDINFO_H

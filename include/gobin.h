@@ -104,7 +104,8 @@ int gobin_pc_lookup(const struct gobin *gb, uint64_t pc, struct gobin_pcinfo *ou
 /*
  * Find a runtime variable: "runtime.allgs", "runtime.allglen",
  * "runtime.allgptr".  Uses .symtab/.dynsym when present, else the
- * instructions of runtime.allgadd (see go-runtime.md 6.3).
+ * instructions of runtime.allgadd (docs/go-runtime.md § All goroutines
+ * without stopping the target).
  */
 int gobin_find_var(const struct gobin *gb, const char *name, struct gobin_var *out);
 

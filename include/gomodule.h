@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Locating a Go binary's pclntab and runtime.firstmoduledata in its ELF
- * image, with or without section headers (go-runtime.md 5.4).
+ * image, with or without section headers (docs/go-runtime.md § The function table).
  */
 #ifndef GOSTRAY_GOMODULE_H
 #define GOSTRAY_GOMODULE_H

@@ -3,7 +3,7 @@
  * Struct offsets of the Go runtime (amd64) that gostray reads: from the
  * binary's DWARF when it has any, else from the built-in table per Go
  * minor version (derived from each toolchain's DWARF; see
- * tools/gen-offsets and ../shared/go-runtime.md 1.1).
+ * tools/gen-offsets and docs/go-runtime.md § The g structure).
  */
 #ifndef GOSTRAY_OFFSETS_H
 #define GOSTRAY_OFFSETS_H

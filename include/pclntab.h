@@ -3,7 +3,7 @@
  * pclntab: Go's function table (runtime.pcHeader and what follows), read
  * from a byte buffer.  Formats: Go 1.16-1.17 (magic 0xfffffffa), 1.18-1.19
  * (0xfffffff0) and 1.20+ (0xfffffff1); 64-bit, little-endian.
- * See go-runtime.md section 5.
+ * See docs/go-runtime.md § The function table.
  *
  * Every offset read from the table is checked against the buffer size:
  * a corrupted table yields errors, never an out-of-bounds read.

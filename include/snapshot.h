@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A snapshot of the target's goroutines, read from runtime.allgs through
- * process memory without stopping the target (go-runtime.md 6).  It is
+ * process memory without stopping the target (docs/go-runtime.md § All goroutines
+ * without stopping the target).  It is
  * racy by nature: each g is read at a slightly different moment; the
  * collector reconciles it with the probe records (see collector.h).
  */

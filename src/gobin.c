@@ -219,7 +219,7 @@ uint64_t gobin_text_start(const struct gobin *gb)
 }
 
 /*
- * _func.funcID of ABI wrappers (go-runtime.md 2.7); -1 when the version
+ * _func.funcID of wrappers (docs/go-runtime.md § Wrappers); -1 when the version
  * is unknown.  Only used to skip wrappers when no funcID 0 entry exists.
  */
 int gobin_wrapper_funcid(const struct gobin *gb)

@@ -16,7 +16,8 @@
 #include "gomodule.h"
 
 #define PCLN_ALIGN 8
-/* moduledata field offsets, the same in Go 1.16-1.27 (go-runtime.md 5.8) */
+/* moduledata field offsets, the same in Go 1.16-1.27 (docs/go-runtime.md
+ * § The function table) */
 #define MODULEDATA_FUNCNAMETAB 8
 #define MODULEDATA_MINPC 160
 #define MODULEDATA_TEXT 176

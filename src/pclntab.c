@@ -10,7 +10,8 @@
 
 #include "pclntab.h"
 
-/* Field offsets inside _func, per format (go-runtime.md 5.3). */
+/* Field offsets inside _func, per format (docs/go-runtime.md § The function
+ * table). */
 struct func_layout {
 	size_t nameoff, pcsp, pcfile, pcln, npcdata, cu_offset, funcid, flag, nfuncdata, size;
 };

@@ -312,7 +312,7 @@ static int add_stack_check_probe(const struct gobin *gb, struct probe_plan *plan
 }
 
 /* The runtime's creators other than the go statement: their closures call
- * newproc1 directly (names per go-runtime.md 2.5; numbers vary). */
+ * newproc1 directly (docs/go-runtime.md § Probe points; numbers vary). */
 static const char *const other_creator_prefixes[] = {
 	"runtime.newcoro",
 	"runtime.debugCallWrap",

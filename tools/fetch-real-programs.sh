@@ -14,7 +14,7 @@
 # idempotent (a program is downloaded once; NAME.path marks it complete)
 # and serialised by flock, so parallel CI jobs share one cache.
 #
-# Sources (see ../shared/targets.md): the npm registry through npm's own
+# Sources (see docs/test-programs.md): the npm registry through npm's own
 # configuration, and Debian packages through apt-get download + dpkg -x
 # with a private APT_CONFIG (state, lists and cache under the cache
 # folder), so the system's apt state is never touched.  The Debian mirror

@@ -4,7 +4,7 @@
     sudo python3 tests/integration/real_programs.py [--gostray ./gostray] [--only REGEX]
 
 Cases (programs from tools/fetch-real-programs.sh, cached under
-/var/cache/gostray/real; ../shared/targets.md says where they come from):
+/var/cache/gostray/real; docs/test-programs.md says where they come from):
 
   prometheus/bookworm, prometheus/trixie  Debian's prometheus (Go 1.19, 1.24),
       loaded with hey while traced (> 1000 goroutines created), then at
@@ -65,7 +65,7 @@ from run import CaseFail, log  # noqa: E402
 
 FETCH = os.path.join(ROOT, "tools", "fetch-real-programs.sh")
 
-# esbuild version -> the Go release it was built with (../shared/targets.md).
+# esbuild version -> the Go release it was built with (docs/test-programs.md).
 ESBUILD_GO = collections.OrderedDict([
     ("0.12.29", "1.17"), ("0.14.25", "1.17"), ("0.14.47", "1.18"),
     ("0.15.18", "1.19"), ("0.16.17", "1.19"), ("0.17.19", "1.20"),

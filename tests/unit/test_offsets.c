@@ -13,7 +13,7 @@
  * - Unstripped real programs of versions with no toolchain here
  *   (buildifier 4.2.5 = Go 1.17 with .zdebug_info, 6.1.2 = Go 1.20, from
  *   tools/fetch-real-programs.sh's cache) match the table rows taken from
- *   go-runtime.md.  Not cached: a failure unless GOSTRAY_REAL_SKIP is set.
+ *   docs/go-runtime.md § The g structure.  Not cached: a failure unless GOSTRAY_REAL_SKIP is set.
  * - Known moves: goid at 160 in 1.23/1.24 and 152 otherwise, and others.
  * - Versions outside 1.17..1.27 are refused by the table, and by resolve
  *   when there is no DWARF (a stripped fixture whose version strings were
@@ -242,7 +242,7 @@ static bool real_program(const char *name, char *path, size_t len)
 	return ok;
 }
 
-/* The table rows of 1.17 and 1.20 come from go-runtime.md, not from a
+/* The table rows of 1.17 and 1.20 come from docs/go-runtime.md, not from a
  * toolchain: real unstripped binaries of those versions check them. */
 static void test_real_programs_without_toolchain(void **state)
 {
@@ -270,7 +270,7 @@ static void test_real_programs_without_toolchain(void **state)
 	}
 }
 
-/* Facts of go-runtime.md 1.1 and 1.4 that moved between versions. */
+/* What moved between versions (docs/go-runtime.md § The g structure). */
 static void test_known_moves(void **state)
 {
 	struct go_offsets o;

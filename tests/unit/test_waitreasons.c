@@ -2,8 +2,8 @@
 /*
  * Wait reason texts per Go version.  Values moved in Go 1.20, 1.22, 1.24
  * and 1.25 and were reordered in 1.26, so every version is checked against
- * go-runtime.md 3.1 (values a tracer needs) and 3.2 (table lengths), both
- * derived there from each version's runtime2.go independently of
+ * the values a tracer needs and the table lengths of docs/go-runtime.md
+ * § Wait reasons, read from each version's runtime2.go independently of
  * tools/gen-waitreasons.
  */
 #include <setjmp.h>
@@ -19,7 +19,7 @@
 #define NV (GO_MINOR_MAX - GO_MINOR_MIN + 1)
 #define ABSENT -1
 
-/* go-runtime.md 3.1, one column per minor version 1.17 .. 1.27. */
+/* docs/go-runtime.md § Wait reasons, one column per minor version 1.17 .. 1.27. */
 static const struct {
 	const char *text;
 	int value[NV];
@@ -55,7 +55,7 @@ static const struct {
 				   ABSENT, 46, 46, 46 } },
 };
 
-/* Entries of waitReasonStrings (go-runtime.md 3.2: last value + 1). */
+/* Entries of waitReasonStrings (docs/go-runtime.md § Wait reasons). */
 static const unsigned table_len[NV] = { 27, 27, 27, 32, 32, 37, 38, 44, 47, 47, 47 };
 
 static void test_doc_values_every_version(void **state)
@@ -68,7 +68,7 @@ static void test_doc_values_every_version(void **state)
 			int want = known[i].value[minor - GO_MINOR_MIN];
 
 			if (go_waitreason_value(minor, known[i].text) != want)
-				fail_msg("Go 1.%d: \"%s\" is %d, go-runtime.md says %d", minor,
+				fail_msg("Go 1.%d: \"%s\" is %d, docs/go-runtime.md says %d", minor,
 					 known[i].text, go_waitreason_value(minor, known[i].text),
 					 want);
 			if (want != ABSENT)
