@@ -1,5 +1,8 @@
-# gostray build.  `make` builds ./gostray; `make test` runs unit and
-# integration tests (integration needs root); `make V=1` shows commands.
+# gostray build.  `make` builds ./gostray with a compiler and the build
+# libraries only (tools/install-deps.sh --check build names what is
+# missing); `make unit-test` runs the pure modules' unit tests; `sudo make
+# test` installs what the tests need and runs all of them; `make V=1`
+# shows commands.
 OUTPUT ?= build
 PREFIX ?= /usr/local
 CC ?= gcc
@@ -18,7 +21,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 PKGS := libbpf libelf libdw capstone json-c zlib ncursesw libprotobuf-c libmicrohttpd
-# Lazy (=): evaluated after tools/install-deps.sh ran on a fresh machine.
+# Lazy (=): evaluated after the dependencies are there on a fresh machine.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -41,6 +44,11 @@ LIB_OBJS := $(LIB_SRCS:src/%.c=$(OUTPUT)/%.o)
 MAIN_OBJ := $(OUTPUT)/main.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUTPUT)/tests/%)
+# Unit tests that read Go binaries (the fixtures of every toolchain, real
+# programs) or run `go tool pprof`; the others need a compiler only.
+UNIT_GO_BINS := $(patsubst %,$(OUTPUT)/tests/test_%,gobin gostack gowrap offsets pprof probes \
+	realbin selfcheck)
+UNIT_PURE_BINS := $(filter-out $(UNIT_GO_BINS),$(UNIT_BINS))
 SKEL := $(OUTPUT)/gostray.skel.h
 # pprof's profile.proto (golang-github-google-pprof-dev), compiled by protoc-c
 # into the build folder; src/pprof.c includes "pprof/profile.pb-c.h".
@@ -50,7 +58,7 @@ PB_H := $(PB_C:.c=.h)
 PB_OBJ := $(PB_C:.c=.o)
 LIB_OBJS += $(PB_OBJ)
 
-.PHONY: all clean install test unit-test integration-test fixtures real-programs demo bench \
+.PHONY: all clean install test unit-test unit-test-binaries integration-test fixtures real-programs demo bench \
 	fuzz fuzz-build fuzz-lib sanitize-build sanitize-test
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -63,11 +71,32 @@ all: $(GOSTRAY_BIN)
 $(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/pprof:
 	$(Q)mkdir -p $@
 
-# Debian packages, installed once per build folder when missing.
-DEPS_STAMP := $(OUTPUT)/.deps-installed
-$(DEPS_STAMP): tools/install-deps.sh | $(OUTPUT)
-	$(Q)tools/install-deps.sh
+# Debian packages (tools/install-deps.sh).  A plain build only checks that
+# the build group is there and names what is not, in one line: it never
+# runs apt.  The goals that set a machine up (the README's two commands
+# and what they run) install their group first, once per build folder.
+DEPS_BUILD := $(OUTPUT)/.deps-build
+DEPS_DEMO := $(OUTPUT)/.deps-demo
+DEPS_TEST := $(OUTPUT)/.deps-test
+$(DEPS_BUILD): tools/install-deps.sh | $(OUTPUT)
+	$(Q)tools/install-deps.sh --check build
 	$(Q)touch $@
+$(DEPS_DEMO): tools/install-deps.sh | $(OUTPUT)
+	$(Q)tools/install-deps.sh demo
+	$(Q)touch $@ $(DEPS_BUILD)
+$(DEPS_TEST): tools/install-deps.sh | $(OUTPUT)
+	$(Q)tools/install-deps.sh test
+	$(Q)touch $@ $(DEPS_DEMO) $(DEPS_BUILD)
+
+TEST_GOALS := test unit-test-binaries integration-test fixtures real-programs fuzz fuzz-build \
+	fuzz-lib sanitize-build sanitize-test bench
+ifneq ($(filter $(TEST_GOALS),$(MAKECMDGOALS)),)
+DEPS_STAMP := $(DEPS_TEST)
+else ifneq ($(filter demo,$(MAKECMDGOALS)),)
+DEPS_STAMP := $(DEPS_DEMO)
+else
+DEPS_STAMP := $(DEPS_BUILD)
+endif
 
 $(OUTPUT)/gostray.bpf.o: bpf/gostray.bpf.c | $(OUTPUT) $(DEPS_STAMP)
 	$(call msg,BPF,$@)
@@ -127,8 +156,12 @@ real-programs: | $(DEPS_STAMP)
 	    grep -q "cannot reach" $(OUTPUT)/real-programs.err || exit 1; \
 	    grep "cannot reach" $(OUTPUT)/real-programs.err > $(OUTPUT)/real-programs-unreachable; }
 
-unit-test: $(UNIT_BINS) fixtures real-programs
-	$(Q)tests/run-unit.sh $(OUTPUT) "$(GO_VERSIONS)" $(UNIT_BINS)
+# Pure modules: no toolchain, no download, no root.
+unit-test: $(UNIT_PURE_BINS)
+	$(Q)tests/run-unit.sh $(OUTPUT) "$(GO_VERSIONS)" $(UNIT_PURE_BINS)
+
+unit-test-binaries: $(UNIT_GO_BINS) fixtures real-programs
+	$(Q)tests/run-unit.sh $(OUTPUT) "$(GO_VERSIONS)" $(UNIT_GO_BINS)
 
 integration-test: gostray fixtures real-programs
 	$(Q)python3 tests/integration/run.py --gostray ./gostray --go-bins $(OUTPUT)/go --versions "$(GO_VERSIONS)"
@@ -178,7 +211,7 @@ sanitize-test: sanitize-build fixtures real-programs
 	$(Q)python3 tests/integration/run.py --gostray $(SAN_DIR)/gostray --go-bins $(OUTPUT)/go \
 	  --versions "$(GO_VERSIONS_SANITIZE)" --sanitized
 
-test: unit-test integration-test fuzz sanitize-test
+test: unit-test unit-test-binaries integration-test fuzz sanitize-test
 
 demo: gostray
 	$(Q)tools/demo.sh
