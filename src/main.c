@@ -33,8 +33,13 @@
 
 #define GOSTRAY_VERSION "0.1.0"
 #define DEFAULT_RINGBUF_BYTES (16u << 20)
-/* capture --fail-on-leak found one (1 is for errors). */
-#define EXIT_LEAK 3
+/* Exit statuses, the same for every command (README "Exit statuses"). */
+enum {
+	EXIT_OK = 0,
+	EXIT_ERROR = 1,		/* the work could not be done */
+	EXIT_USAGE = 2,		/* the command line is wrong */
+	EXIT_LEAK = 3,		/* capture --fail-on-leak found a leaking site */
+};
 
 static volatile sig_atomic_t stop_requested;
 
@@ -74,17 +79,49 @@ struct cli_opts {
 	const char *target;
 };
 
-static int fail(const struct cli_opts *o, const char *msg)
+/* Whether --json is on the command line, looked for before the options
+ * are parsed: an error in them is then JSON too. */
+static bool json_asked;
+
+static void note_json(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
+			json_asked = true;
+}
+
+/* One line on stderr and, under --json, the same message as one JSON
+ * object on stdout; returns the exit status. */
+static int fail_with(int status, const char *msg)
 {
 	fprintf(stderr, "gostray: %s\n", msg);
-	if (o && o->json) {
+	if (json_asked) {
 		struct json_object *e = json_object_new_object();
 
 		json_object_object_add(e, "error", json_object_new_string(msg));
+		json_object_object_add(e, "exit_status", json_object_new_int(status));
 		printf("%s\n", json_object_to_json_string_ext(e, JSON_C_TO_STRING_PRETTY));
 		json_object_put(e);
+		fflush(stdout);
 	}
-	return 1;
+	return status;
+}
+
+static int fail(const struct cli_opts *o, const char *msg)
+{
+	return fail_with(EXIT_ERROR, msg);
+}
+
+/* A wrong command line: status 2, and where to read how it goes. */
+static int usage_fail(const char *cmd, const char *msg)
+{
+	char line[512];
+
+	snprintf(line, sizeof(line), "%s (gostray %s%s--help)", msg, cmd ? cmd : "",
+		 cmd ? " " : "");
+	return fail_with(EXIT_USAGE, line);
 }
 
 /* "30", "30s", "1.5m", "2h", "500ms" -> seconds; -1 when malformed. */
@@ -201,6 +238,10 @@ static const char usage_text[] =
 "  sudo gostray info 4242                  # Go version, probes, support\n"
 "  gostray info ./myservice --json         # analyse a binary, no root needed\n"
 "\n"
+"Exit status: 0 done, 1 an error (one line on stderr; with --json also one\n"
+"JSON object {\"error\", \"exit_status\"} on stdout), 2 a wrong command line,\n"
+"3 capture --fail-on-leak found a leaking site.\n"
+"\n"
 "Needs root to trace (or CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and, on kernels\n"
 "since 2025, CAP_SYS_ADMIN for the uprobes).\n";
 
@@ -209,7 +250,28 @@ static void usage(FILE *f)
 	fputs(usage_text, f);
 }
 
-static int parse_opts(int argc, char **argv, struct cli_opts *o)
+/* The options each command takes (parse_opts' codes). */
+#define CAPTURE_OPTIONS "djnaPKQBSrRpvoFh"
+#define TOP_OPTIONS "djnaPKQBSrRh"
+#define DUMP_OPTIONS "jagRpvh"
+#define INFO_OPTIONS "jh"
+
+/* The name of option code c in longopts, for messages. */
+static const char *option_name(const struct option *longopts, int c, char *buf, size_t len)
+{
+	for (; longopts->name; longopts++)
+		if (longopts->val == c) {
+			snprintf(buf, len, "--%s", longopts->name);
+			return buf;
+		}
+	snprintf(buf, len, "-%c", c);
+	return buf;
+}
+
+/* cmd's options: `allowed` holds the option codes (longopts' val) it
+ * takes; any other is refused in one line. */
+static int parse_opts(int argc, char **argv, struct cli_opts *o, const char *cmd,
+		      const char *allowed)
 {
 	static const struct option longopts[] = {
 		{ "duration", required_argument, NULL, 'd' },
@@ -241,14 +303,31 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 	o->stack_depth = TRACER_DEFAULT_STACK_DEPTH;
 	o->ringbuf_bytes = DEFAULT_RINGBUF_BYTES;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:jn:agho:", longopts, NULL)) != -1) {
+	opterr = 0;	/* our own one-line messages */
+	while ((c = getopt_long(argc, argv, ":d:jn:agho:", longopts, NULL)) != -1) {
+		char name[40];
+
+		if (c == '?') {
+			snprintf(msg, sizeof(msg), "%s: unknown option '%s'", cmd, argv[optind - 1]);
+			return usage_fail(cmd, msg);
+		}
+		if (c == ':') {
+			snprintf(msg, sizeof(msg), "%s: option '%s' needs a value", cmd,
+				 argv[optind - 1]);
+			return usage_fail(cmd, msg);
+		}
+		if (!strchr(allowed, c)) {
+			snprintf(msg, sizeof(msg), "%s does not take %s", cmd,
+				 option_name(longopts, c, name, sizeof(name)));
+			return usage_fail(cmd, msg);
+		}
 		switch (c) {
 		case 'd':
 			o->duration_s = parse_duration(optarg);
 			if (o->duration_s <= 0) {
 				snprintf(msg, sizeof(msg), "invalid duration '%s' "
 					 "(examples: 30, 30s, 2m)", optarg);
-				return fail(NULL, msg);
+				return usage_fail(cmd, msg);
 			}
 			break;
 		case 'j': o->json = true; break;
@@ -263,7 +342,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 			if (end == optarg || (*end && strcmp(end, "%")) || v < 1 || v > 100) {
 				snprintf(msg, sizeof(msg), "invalid --park-sample '%s' "
 					 "(a percentage, 1 to 100)", optarg);
-				return fail(NULL, msg);
+				return usage_fail(cmd, msg);
 			}
 			o->park = true;
 			o->park_sample_pct = (int)v;
@@ -271,7 +350,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 		}
 		case 'B':
 			if (strcmp(optarg, "site") && strcmp(optarg, "stack"))
-				return fail(NULL, "--by takes 'site' or 'stack'");
+				return usage_fail(cmd, "--by takes 'site' or 'stack'");
 			o->by_stack = !strcmp(optarg, "stack");
 			break;
 		case 'S': {
@@ -281,7 +360,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 			if (end == optarg || *end || v < 0 || v > GS_STACK_DEPTH_MAX) {
 				snprintf(msg, sizeof(msg), "invalid --stack-depth '%s' "
 					 "(0 to %d)", optarg, GS_STACK_DEPTH_MAX);
-				return fail(NULL, msg);
+				return usage_fail(cmd, msg);
 			}
 			o->stack_depth = (int)v;
 			break;
@@ -291,7 +370,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 			if (!o->ringbuf_bytes) {
 				snprintf(msg, sizeof(msg), "invalid --ring-buffer '%s' (a power "
 					 "of two from 4k to 1G: 64k, 16M...)", optarg);
-				return fail(NULL, msg);
+				return usage_fail(cmd, msg);
 			}
 			break;
 		case 'g': o->group = true; break;
@@ -302,18 +381,17 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 		case 'v':
 			o->pprof_view = profile_view_parse(optarg);
 			if (o->pprof_view < 0)
-				return fail(NULL, "--pprof-by takes 'blocked' or 'creation'");
+				return usage_fail(cmd, "--pprof-by takes 'blocked' or 'creation'");
 			break;
-		case 'h': usage(stdout); exit(0);
+		case 'h': usage(stdout); exit(EXIT_OK);
 		default:
-			fprintf(stderr, "Try 'gostray --help'.\n");
-			return 1;
+			return usage_fail(cmd, "unknown option");
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "gostray: %s\nTry 'gostray --help'.\n",
-			optind >= argc ? "missing TARGET (a PID)" : "too many arguments");
-		return 1;
+		snprintf(msg, sizeof(msg), "%s: %s", cmd, optind >= argc ?
+			 "missing TARGET (a PID)" : "too many arguments");
+		return usage_fail(cmd, msg);
 	}
 	o->target = argv[optind];
 	return 0;
@@ -356,8 +434,12 @@ static int start_trace(struct cli_opts *o, struct target *t, struct tracer *tr)
 	return 0;
 }
 
+/* The ring buffer could not be read (<0): the trace ended early. */
+static int poll_error;
+
 /* Poll until deadline_ns (0: none) or a stop condition; true if stopped
- * by the user or the target, false when the deadline passed. */
+ * by the user or the target (or a poll error, poll_error), false when the
+ * deadline passed. */
 static bool trace_until(struct tracer *tr, uint64_t deadline_ns)
 {
 	while (!stop_requested && !tr->target_exited) {
@@ -368,10 +450,24 @@ static bool trace_until(struct tracer *tr, uint64_t deadline_ns)
 			return false;
 		if (deadline_ns && (deadline_ns - now) / 1000000 < (uint64_t)ms)
 			ms = (int)((deadline_ns - now) / 1000000) + 1;
-		if (tracer_poll(tr, ms) < 0)
+		poll_error = tracer_poll(tr, ms);
+		if (poll_error < 0)
 			break;
+		poll_error = 0;
 	}
 	return true;
+}
+
+/* After the report: a trace that ended on an error is no success. */
+static int poll_failed(void)
+{
+	char msg[160];
+
+	if (poll_error >= 0)
+		return EXIT_OK;
+	snprintf(msg, sizeof(msg), "waiting for records failed: %s; the report above covers "
+		 "the trace until then", strerror(-poll_error));
+	return fail(NULL, msg);
 }
 
 static void say_why_stopped(const struct tracer *tr)
@@ -524,10 +620,11 @@ static int cmd_capture(int argc, char **argv)
 	struct tracer tr;
 	uint64_t deadline = 0;
 	char err[512];
-	int ret = 0;
+	int ret;
 
-	if (parse_opts(argc, argv, &o))
-		return 1;
+	ret = parse_opts(argc, argv, &o, "capture", CAPTURE_OPTIONS);
+	if (ret)
+		return ret;
 	if (o.out_dir && capturedir_prepare(o.out_dir, err, sizeof(err)))
 		return fail(&o, err);
 	if (open_traced_target(&o, &t))
@@ -565,6 +662,11 @@ static int cmd_capture(int argc, char **argv)
 				"(--fail-on-leak)\n", json_object_get_int64(leaks), EXIT_LEAK);
 			ret = EXIT_LEAK;
 		}
+	}
+	if (!ret || ret == EXIT_LEAK) {
+		int perr = poll_failed();
+
+		ret = perr ? perr : ret;
 	}
 	json_object_put(doc);
 	tracer_stop(&tr);
@@ -688,9 +790,13 @@ static int cmd_top(int argc, char **argv)
 	struct tracer tr;
 	uint64_t end = 0;
 	bool live;
+	int ret;
 
-	if (parse_opts(argc, argv, &o) || open_traced_target(&o, &t))
-		return 1;
+	ret = parse_opts(argc, argv, &o, "top", TOP_OPTIONS);
+	if (ret)
+		return ret;
+	if (open_traced_target(&o, &t))
+		return EXIT_ERROR;
 	if (!o.rows)
 		o.rows = 20;
 	if (isatty(STDOUT_FILENO))
@@ -711,9 +817,10 @@ static int cmd_top(int argc, char **argv)
 	/* The view is gone with its screen: what it showed last stays. */
 	if (o.json || live)
 		print_report(&tr, &o);
+	ret = poll_failed();
 	tracer_stop(&tr);
 	target_close(&t);
-	return 0;
+	return ret;
 
 err_close_target:
 	target_close(&t);
@@ -727,8 +834,9 @@ static int cmd_info(int argc, char **argv)
 	char err[512];
 	int ret;
 
-	if (parse_opts(argc, argv, &o))
-		return 1;
+	ret = parse_opts(argc, argv, &o, "info", INFO_OPTIONS);
+	if (ret)
+		return ret;
 	ret = target_open(&t, o.target, err, sizeof(err));
 	if (ret && !t.gb) {
 		target_close(&t);
@@ -755,9 +863,13 @@ static int cmd_dump(int argc, char **argv)
 	struct target t;
 	struct dump d;
 	char err[512];
+	int ret;
 
-	if (parse_opts(argc, argv, &o) || open_traced_target(&o, &t))
-		return 1;
+	ret = parse_opts(argc, argv, &o, "dump", DUMP_OPTIONS);
+	if (ret)
+		return ret;
+	if (open_traced_target(&o, &t))
+		return EXIT_ERROR;
 	dopts.system = o.show_system;
 	dopts.runtime_frames = o.runtime_frames;
 	if (dump_take(&t, &dopts, &d, err, sizeof(err))) {
@@ -847,7 +959,7 @@ static int node_regex(regex_t *re, bool *have, const char *what, const char *pat
 		snprintf(msg, sizeof(msg), "%s: invalid regular expression '%s': %s", what,
 			 pattern, why);
 		*have = false;
-		return fail(NULL, msg);
+		return usage_fail("node", msg);
 	}
 	*have = true;
 	return 0;
@@ -872,7 +984,7 @@ static int parse_count(const char *what, const char *arg, long lo, long hi, long
 
 	if (end == arg || *end || v < lo || v > hi) {
 		snprintf(msg, sizeof(msg), "invalid %s '%s' (%ld to %ld)", what, arg, lo, hi);
-		return fail(NULL, msg);
+		return usage_fail("node", msg);
 	}
 	*out = v;
 	return 0;
@@ -917,41 +1029,42 @@ static int parse_node_opts(int argc, char **argv, struct node_cli *c)
 	c->no.max_rss_bytes = 256ull << 20;
 	c->no.log = node_log;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "l:d:h", longopts, NULL)) != -1) {
+	opterr = 0;	/* our own one-line messages */
+	while ((o = getopt_long(argc, argv, ":l:d:h", longopts, NULL)) != -1) {
 		switch (o) {
 		case 'l': c->listen = optarg; break;
 		case 'i':
 			if (node_regex(&c->include_exe, &c->have_include_exe, "--include-exe", optarg))
-				return 1;
+				return EXIT_USAGE;
 			break;
 		case 'x':
 			if (node_regex(&c->exclude_exe, &c->have_exclude_exe, "--exclude-exe", optarg))
-				return 1;
+				return EXIT_USAGE;
 			break;
 		case 'I':
 			if (node_regex(&c->include_cgroup, &c->have_include_cgroup,
 				       "--include-cgroup", optarg))
-				return 1;
+				return EXIT_USAGE;
 			break;
 		case 'X':
 			if (node_regex(&c->exclude_cgroup, &c->have_exclude_cgroup,
 				       "--exclude-cgroup", optarg))
-				return 1;
+				return EXIT_USAGE;
 			break;
 		case 't':
 			if (parse_count("--top-sites", optarg, 1, METRICS_MAX_TOP_SITES, &v))
-				return 1;
+				return EXIT_USAGE;
 			c->top_sites = (unsigned int)v;
 			break;
 		case 'm':
 			if (parse_count("--max-processes", optarg, 1, 65536, &v))
-				return 1;
+				return EXIT_USAGE;
 			c->no.max_processes = (size_t)v;
 			break;
 		case 's':
 			c->no.scan_interval_s = parse_duration(optarg);
 			if (c->no.scan_interval_s < 0.1)
-				return fail(NULL, "invalid --scan-interval (at least 0.1 s)");
+				return usage_fail("node", "invalid --scan-interval (at least 0.1 s)");
 			break;
 		case 'P': c->no.park = false; break;
 		case 'K': c->no.park = true; break;
@@ -961,36 +1074,43 @@ static int parse_node_opts(int argc, char **argv, struct node_cli *c)
 			c->no.max_cpu_pct = strtod(optarg, &end);
 			if (end == optarg || *end || !(c->no.max_cpu_pct >= 0) ||
 			    c->no.max_cpu_pct > 6400)
-				return fail(NULL, "invalid --max-cpu (a percentage of one core, "
+				return usage_fail("node", "invalid --max-cpu (a percentage of one core, "
 					    "e.g. 20 or 2.5; 0: no cap)");
 			break;
 		}
 		case 'M':
 			if (parse_count("--max-memory", optarg, 0, 1 << 20, &v))
-				return 1;
+				return EXIT_USAGE;
 			c->no.max_rss_bytes = (uint64_t)v << 20;
 			break;
 		case 'S':
 			if (parse_count("--stack-depth", optarg, 0, GS_STACK_DEPTH_MAX, &v))
-				return 1;
+				return EXIT_USAGE;
 			c->no.stack_depth = (int)v;
 			break;
 		case 'd':
 			c->duration_s = parse_duration(optarg);
 			if (c->duration_s <= 0)
-				return fail(NULL, "invalid --duration (examples: 30, 30s, 2m)");
+				return usage_fail("node", "invalid --duration (examples: 30, 30s, 2m)");
 			break;
-		case 'h': fputs(node_usage_text, stdout); exit(0);
-		default:
-			fprintf(stderr, "Try 'gostray node --help'.\n");
-			return 1;
+		case 'h': fputs(node_usage_text, stdout); exit(EXIT_OK);
+		case ':': {
+			char msg[160];
+
+			snprintf(msg, sizeof(msg), "node: option '%s' needs a value",
+				 argv[optind - 1]);
+			return usage_fail("node", msg);
+		}
+		default: {
+			char msg[160];
+
+			snprintf(msg, sizeof(msg), "node: unknown option '%s'", argv[optind - 1]);
+			return usage_fail("node", msg);
+		}
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "gostray: node takes no PID (it watches every Go process)\n"
-			"Try 'gostray node --help'.\n");
-		return 1;
-	}
+	if (optind != argc)
+		return usage_fail("node", "node takes no PID (it watches every Go process)");
 	c->no.include_exe = c->have_include_exe ? &c->include_exe : NULL;
 	c->no.exclude_exe = c->have_exclude_exe ? &c->exclude_exe : NULL;
 	c->no.include_cgroup = c->have_include_cgroup ? &c->include_cgroup : NULL;
@@ -1031,20 +1151,21 @@ static int cmd_node(int argc, char **argv)
 	char err[512];
 	int ret = 0;
 
-	if (parse_node_opts(argc, argv, &c))
+	ret = parse_node_opts(argc, argv, &c);
+	if (ret)
 		goto err_free_cli;
 	if (privileges_missing(err, sizeof(err))) {
-		fail(NULL, err);
+		ret = fail(NULL, err);
 		goto err_free_cli;
 	}
 	srv = httpserver_start(c.listen, err, sizeof(err));
 	if (!srv) {
-		fail(NULL, err);
+		ret = fail(NULL, err);
 		goto err_free_cli;
 	}
 	install_stop_handlers();
 	if (node_open(&n, &c.no, err, sizeof(err))) {
-		fail(NULL, err);
+		ret = fail(NULL, err);
 		goto err_stop_server;
 	}
 	node_publish(n, srv, c.top_sites);
@@ -1052,10 +1173,15 @@ static int cmd_node(int argc, char **argv)
 	if (c.duration_s > 0)
 		end = monotonic_ns() + (uint64_t)(c.duration_s * 1e9);
 	while (!stop_requested && (!end || monotonic_ns() < end)) {
+		int perr = node_poll(n, 100);
 		uint64_t now;
 
-		if (node_poll(n, 100) < 0)
+		if (perr < 0) {
+			snprintf(err, sizeof(err), "node: waiting for records failed: %s; "
+				 "detaching", strerror(-perr));
+			ret = fail(NULL, err);
 			break;
+		}
 		now = monotonic_ns();
 		/* Wait reasons (verdicts) every 5 s: a snapshot per process. */
 		if (now >= next_waits) {
@@ -1079,7 +1205,7 @@ err_stop_server:
 	httpserver_stop(srv);
 err_free_cli:
 	node_cli_free(&c);
-	return 1;
+	return ret;
 }
 
 static int cmd_help(int argc, char **argv)
@@ -1104,9 +1230,10 @@ int main(int argc, char **argv)
 {
 	size_t i;
 
+	note_json(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
-		return 1;
+		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		return cmd_help(argc, argv);
@@ -1117,6 +1244,10 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(*commands); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "gostray: unknown command '%s'\nTry 'gostray --help'.\n", argv[1]);
-	return 1;
+	{
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "unknown command '%s'", argv[1]);
+		return usage_fail(NULL, msg);
+	}
 }

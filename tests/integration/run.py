@@ -1299,6 +1299,55 @@ def case_not_a_pid(c, args):
     c.check("notapid" in g.text("err"), "stderr does not name the bad argument")
 
 
+def case_exit_statuses(c, args):
+    """Every command's exit statuses (0, 1 error, 2 usage, 3 leak: the
+    last one in verdicts/*), one line on stderr for every error, and under
+    --json the same message as one JSON object on stdout."""
+    sleeper = Proc(c, "sleep", ["sleep", "60"])
+    time.sleep(0.2)
+    cases = [
+        # (argv, status, text stderr must hold, JSON expected on stdout)
+        (["bogus"], 2, "unknown command 'bogus'", False),
+        ([], 2, None, False),
+        (["dump", "--park", "1"], 2, "dump does not take --park", False),
+        (["info", "--group", "x"], 2, "info does not take --group", False),
+        (["top", "-o", "x", "1"], 2, "top does not take --output", False),
+        (["capture", "--json", "--bogus", "1"], 2, "unknown option '--bogus'", True),
+        (["capture", "--json"], 2, "missing TARGET", True),
+        (["capture", "1", "-d", "xyz", "--json"], 2, "invalid duration 'xyz'", True),
+        (["capture", "1", "-d"], 2, "needs a value", False),
+        (["dump", "notapid", "--json"], 1, "'notapid' is not a PID", True),
+        (["capture", str(sleeper.pid), "-d", "1", "--json"], 1, "not a Go", True),
+        (["info", "/nonexistent/binary", "--json"], 1, "/nonexistent/binary", True),
+        (["node", "--top-sites", "0"], 2, "invalid --top-sites '0'", False),
+        (["node", "extra"], 2, "node takes no PID", False),
+        (["node", "--listen", "256.0.0.1:80", "-d", "1"], 1, "--listen 256.0.0.1:80", False),
+        (["--version"], 0, None, False),
+        (["capture", "--help"], 0, None, False),
+    ]
+    for argv, want, needle, js in cases:
+        p = Proc(c, "gostray", [args.gostray] + argv)
+        rc = p.wait(c.left(20), "exit")
+        err = [l for l in p.text("err").split("\n") if l.strip()]
+        what = "gostray %s" % " ".join(argv)
+        c.check(rc == want, "%s: exit status %s, want %d" % (what, rc, want))
+        if needle is not None:
+            c.check(len(err) == 1 and needle in err[0],
+                    "%s: stderr %r, want one line with %r" % (what, err, needle))
+        if js:
+            try:
+                doc = json.loads(p.text("out"))
+            except ValueError:
+                c.check(False, "%s: stdout is not one JSON object: %r" % (what, p.text("out")[:200]))
+                continue
+            c.check(doc.get("exit_status") == want and needle in (doc.get("error") or "")
+                    and err and err[0] == "gostray: " + doc["error"],
+                    "%s: JSON %r, stderr %r" % (what, doc, err))
+        elif want:
+            c.check(not p.text("out").strip(), "%s: wrote to stdout: %r" % (what, p.text("out")[:200]))
+    c.check(sleeper.p.poll() is None, "gostray hurt the process it refused")
+
+
 def case_info_not_go(c, args):
     g = Proc(c, "gostray", [args.gostray, "info", "/bin/true"])
     c.show.append(("gostray", g, "err"))
@@ -1934,6 +1983,7 @@ def main():
         runner.case("bad/no-such-pid", case_no_pid, 30, args)
         runner.case("bad/not-a-pid", case_not_a_pid, 30, args)
         runner.case("bad/info-not-go", case_info_not_go, 30, args)
+        runner.case("bad/exit-statuses", case_exit_statuses, 120, args)
         runner.case("security/no-shell", case_no_shell, 30, args)
         runner.case("security/metrics-loopback", case_metrics_loopback, 60, args)
         kv = [v for v in versions if variants_of(args, v, "zoo")]
