@@ -39,7 +39,12 @@ LDLIBS = $(PKG_LIBS) -lm -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) \
 	-Ivmlinux/$(ARCH) -Iinclude -I$(OUTPUT) -Wall -MMD -MP
 
-LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
+# src/ by pipeline stage: binary (what a Go executable holds), process
+# (the live target's memory and goroutines), trace (BPF probes and
+# per-process tracing), analysis (counts and verdicts), output (reports),
+# serve (node mode's HTTP endpoint), common; include/ mirrors it.
+STAGES := binary process trace analysis output serve common
+LIB_SRCS := $(wildcard $(STAGES:%=src/%/*.c))
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(OUTPUT)/%.o)
 MAIN_OBJ := $(OUTPUT)/main.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -51,7 +56,7 @@ UNIT_GO_BINS := $(patsubst %,$(OUTPUT)/tests/test_%,gobin gostack gowrap offsets
 UNIT_PURE_BINS := $(filter-out $(UNIT_GO_BINS),$(UNIT_BINS))
 SKEL := $(OUTPUT)/gostray.skel.h
 # pprof's profile.proto (golang-github-google-pprof-dev), compiled by protoc-c
-# into the build folder; src/pprof.c includes "pprof/profile.pb-c.h".
+# into the build folder; src/output/pprof.c includes "pprof/profile.pb-c.h".
 PPROF_PROTO ?= /usr/share/gocode/src/github.com/google/pprof/proto/profile.proto
 PB_C := $(OUTPUT)/pprof/profile.pb-c.c
 PB_H := $(PB_C:.c=.h)
@@ -123,6 +128,7 @@ $(PB_OBJ): $(PB_C) $(PB_H)
 # header; build them first.
 $(OUTPUT)/%.o: src/%.c | $(OUTPUT) $(SKEL) $(PB_H)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(OUTPUT)/libgostray.a: $(LIB_OBJS)
@@ -228,4 +234,5 @@ install: gostray
 clean:
 	$(Q)rm -rf $(OUTPUT) gostray
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/pprof/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(STAGES:%=$(OUTPUT)/%/*.d) $(OUTPUT)/tests/*.d \
+	$(OUTPUT)/pprof/*.d)

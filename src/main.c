@@ -17,19 +17,19 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "capturedir.h"
-#include "diagnose.h"
-#include "dump.h"
-#include "httpserver.h"
-#include "metrics.h"
-#include "node.h"
-#include "nodemetrics.h"
-#include "privileges.h"
-#include "profile.h"
-#include "report.h"
-#include "target.h"
-#include "topview.h"
-#include "tracer.h"
+#include "output/capturedir.h"
+#include "analysis/diagnose.h"
+#include "process/dump.h"
+#include "serve/httpserver.h"
+#include "serve/metrics.h"
+#include "trace/node.h"
+#include "serve/nodemetrics.h"
+#include "process/privileges.h"
+#include "output/profile.h"
+#include "output/report.h"
+#include "process/target.h"
+#include "output/topview.h"
+#include "trace/tracer.h"
 
 #define GOSTRAY_VERSION "0.1.0"
 #define DEFAULT_RINGBUF_BYTES (16u << 20)
@@ -717,7 +717,7 @@ static struct json_object *top_blocked_stacks(void *ctx, const char *site_pc, ch
 }
 
 /*
- * top on a terminal: the live view (src/topview.c), a new document every
+ * top on a terminal: the live view (src/output/topview.c), a new document every
  * second, keys read between short polls of the tracer (the ring buffer
  * holds what arrives meanwhile).  Returns when the user quits, on a stop
  * signal, at the deadline (0: none) or when the target exits; -1 when

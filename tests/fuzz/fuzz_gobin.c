@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * libFuzzer target: a whole executable from hostile bytes, analysed the
- * way `gostray info FILE` does (src/target.c): ELF headers and sections
+ * way `gostray info FILE` does (src/process/target.c): ELF headers and sections
  * (libelf), the Go version (.go.buildinfo, rodata), symbols, pclntab,
  * DWARF (libdw) for the struct offsets, disassembly for the probe plan
  * (Capstone), the allgs variables.  Seeds are real Go binaries.
@@ -16,8 +16,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "gobin.h"
-#include "target.h"
+#include "binary/gobin.h"
+#include "process/target.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

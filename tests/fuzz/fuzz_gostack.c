@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * libFuzzer target: unwinding a goroutine's stack (src/gostack.c) whose
+ * libFuzzer target: unwinding a goroutine's stack (src/process/gostack.c) whose
  * words are hostile, as `gostray dump` does for every parked goroutine.
  * The binary is real (FUZZ_GOBIN, default build/go/go1.27/hello.static:
  * `make fixtures` builds it); the input is the goroutine: which function
@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gobin.h"
-#include "gostack.h"
+#include "binary/gobin.h"
+#include "process/gostack.h"
 
 #define STACK_LO 0x7f0000100000ull
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * libFuzzer target: one line of /proc/PID/maps (src/procmem.c), whose
+ * libFuzzer target: one line of /proc/PID/maps (src/process/procmem.c), whose
  * path part the target chooses.  Parsed as gostray does, line by line.
  */
 #include <stddef.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "procmem.h"
+#include "process/procmem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * libFuzzer target: Go's function table (src/pclntab.c) from hostile bytes.
+ * libFuzzer target: Go's function table (src/binary/pclntab.c) from hostile bytes.
  *
  * The input is a .gopclntab as a binary would hold it (seeds: real ones,
  * whole and cut).  Everything a trace asks of the table is asked here:
@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "pclntab.h"
+#include "binary/pclntab.h"
 
 #define TEXT_START 0x401000ull
 #define TABLE_VADDR 0x600000ull

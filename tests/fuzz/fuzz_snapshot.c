@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * libFuzzer target: the goroutine snapshot (src/snapshot.c) reading a
+ * libFuzzer target: the goroutine snapshot (src/process/snapshot.c) reading a
  * hostile process's memory.  Whatever a target holds - allglen, the allgs
  * array, the g structs - is read through the same procmem code a trace
  * uses, from this process's own memory: the input is copied to a fixed
@@ -19,9 +19,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "offsets.h"
-#include "procmem.h"
-#include "snapshot.h"
+#include "binary/offsets.h"
+#include "process/procmem.h"
+#include "process/snapshot.h"
 
 /* in ASan's high memory (above 0x10007fff8000), unused by anything else */
 #define FUZZ_BASE 0x500000000000ull

@@ -33,7 +33,7 @@ import sys
 import tempfile
 
 WINDOW = (1280, 1600)
-LEAK_RED = (0xc6, 0x28, 0x28)	# src/htmlreport.c: --leak
+LEAK_RED = (0xc6, 0x28, 0x28)	# src/output/htmlreport.c: --leak
 COLOR_TOLERANCE = 12		# per channel: antialiasing and color management
 MIN_LEAK_RED = 2000		# pixels: the leak card alone is ~25000
 MIN_LINE_PIXELS = 300		# one charted line across the chart is ~2500

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "collector.h"
+#include "analysis/collector.h"
 
 #define SITE_A 0x401000	/* a user go statement */
 #define SITE_B 0x402000	/* another one */

@@ -30,9 +30,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "allgdisasm.h"
-#include "elfimage.h"
-#include "gobin.h"
+#include "binary/allgdisasm.h"
+#include "binary/elfimage.h"
+#include "binary/gobin.h"
 
 /* Lines of tests/fixtures/hello/main.go (see the comments there). */
 #define HELLO_FILE_SUFFIX "/tests/fixtures/hello/main.go"

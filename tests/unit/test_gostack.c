@@ -20,8 +20,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "gobin.h"
-#include "gostack.h"
+#include "binary/gobin.h"
+#include "process/gostack.h"
 
 #define MAX_PCS 64
 #define MAX_FRAMES 16

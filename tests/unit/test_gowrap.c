@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Start functions through compiler wrappers (include/gowrap.h), on the
+ * Start functions through compiler wrappers (include/binary/gowrap.h), on the
  * hello fixture's -wrapped goroutines (tests/fixtures/hello) as every Go
  * version in GOSTRAY_GO_VERSIONS compiled them, stripped (pclntab only)
  * and PIE.
@@ -15,9 +15,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "gobin.h"
-#include "gowrap.h"
-#include "pclntab.h"
+#include "binary/gobin.h"
+#include "binary/gowrap.h"
+#include "binary/pclntab.h"
 
 static const char *fixtures_dir(void)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * report.html (include/htmlreport.h): crafted capture documents in, the
+ * report.html (include/output/htmlreport.h): crafted capture documents in, the
  * page read back and checked.  Hostile names must come out as text (every
  * tag of the page is one the writer emits, no event attribute), every leak
  * site must have its row and badge, the chart one line per charted site
@@ -22,7 +22,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "htmlreport.h"
+#include "output/htmlreport.h"
 
 static char tmpdir[] = "/tmp/test_htmlreport.XXXXXX";
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * The metrics endpoint (include/httpserver.h) through a raw socket: status,
+ * The metrics endpoint (include/serve/httpserver.h) through a raw socket: status,
  * headers and body of every route, what it serves before and after a
  * publish, clear errors for bad or busy addresses, and no descriptor left
  * behind by a start and stop.
@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "httpserver.h"
+#include "serve/httpserver.h"
 
 struct reply {
 	int status;

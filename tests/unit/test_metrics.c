@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Prometheus exposition of node mode (include/metrics.h): the exact text
+ * Prometheus exposition of node mode (include/serve/metrics.h): the exact text
  * of a small model, hostile names, the cardinality bound (top N + other,
  * sticky promotion, leak sites first, counters that never go back, rates
  * that add up), and promtool's word on every text rendered here and on
@@ -18,8 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "metrics.h"
-#include "verdict.h"
+#include "serve/metrics.h"
+#include "analysis/verdict.h"
 
 static const char *promtool(void)
 {

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "node.h"
+#include "trace/node.h"
 
 #define CID "4d1f3e5a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70"
 

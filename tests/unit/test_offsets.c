@@ -36,8 +36,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "gobin.h"
-#include "offsets.h"
+#include "binary/gobin.h"
+#include "binary/offsets.h"
 
 #define REAL_CACHE_DEFAULT "/var/cache/gostray/real"
 

@@ -26,7 +26,7 @@
 #include <zlib.h>
 #include <cmocka.h>
 
-#include "pprof.h"
+#include "output/pprof.h"
 #include "pprof/profile.pb-c.h"
 
 typedef Perftools__Profiles__Profile pb_profile;

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "privileges.h"
+#include "process/privileges.h"
 
 static void test_parse_root(void **state)
 {

@@ -16,8 +16,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "gobin.h"
-#include "probes.h"
+#include "binary/gobin.h"
+#include "binary/probes.h"
 
 static const char *const variants[] = {
 	"static", "static-stripped", "pie", "pie-stripped", "cgo", "cgo-stripped",

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* /proc/PID/maps lines (src/procmem.c): what gostray takes from them. */
+/* /proc/PID/maps lines (src/process/procmem.c): what gostray takes from them. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 #include <sys/sysmacros.h>
 #include <cmocka.h>
 
-#include "procmem.h"
+#include "process/procmem.h"
 
 static void test_maps_line(void **state)
 {

@@ -45,12 +45,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "allgdisasm.h"
-#include "elfimage.h"
-#include "gobin.h"
-#include "gomodule.h"
-#include "pclntab.h"
-#include "probes.h"
+#include "binary/allgdisasm.h"
+#include "binary/elfimage.h"
+#include "binary/gobin.h"
+#include "binary/gomodule.h"
+#include "binary/pclntab.h"
+#include "binary/probes.h"
 
 #define FETCH_SCRIPT "tools/fetch-real-programs.sh"
 #define DEFAULT_CACHE "/var/cache/gostray/real"

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 #include <errno.h>
 
-#include "selfcheck.h"
+#include "process/selfcheck.h"
 
 static struct target t;
 static uint64_t main_entry, drain_entry;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * The pure half of `gostray top`'s live view (include/topview.h): rows
+ * The pure half of `gostray top`'s live view (include/output/topview.h): rows
  * from a capture document, their sort, the columns at a terminal's
  * width, and the selection that must stay on its site across refreshes.
  */
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "topview.h"
+#include "output/topview.h"
 
 /* A site as the capture document has it (README "capture schema"). */
 #define SITE(pc, verdict, live, cre, ex, age, file, line, fn, sys)			\

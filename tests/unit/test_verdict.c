@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Leak verdict rules (include/verdict.h), one case per rule and per
+ * Leak verdict rules (include/analysis/verdict.h), one case per rule and per
  * healthy shape that must never be a leak, and the bounded series
- * (include/trend.h) the rising-count rule reads.
+ * (include/analysis/trend.h) the rising-count rule reads.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "trend.h"
-#include "verdict.h"
+#include "analysis/trend.h"
+#include "analysis/verdict.h"
 
 #define S 1000000000ull
 

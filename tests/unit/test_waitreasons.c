@@ -13,8 +13,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "offsets.h"
-#include "waitreasons.h"
+#include "binary/offsets.h"
+#include "binary/waitreasons.h"
 
 #define NV (GO_MINOR_MAX - GO_MINOR_MIN + 1)
 #define ABSENT -1

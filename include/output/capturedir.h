@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The outage capture folder (`gostray capture PID -o DIR`): what an
+ * engineer attaches to an incident ticket.
+ *   report.json       the capture document (README "capture schema"),
+ *                     with the verdicts, series and blocked stacks
+ *   goroutines.pb.gz  goroutine profile for go tool pprof: where they are
+ *                     blocked at the end (or, when the target exited, the
+ *                     call paths that created them)
+ *   report.html       one self-contained page: verdicts, chart, stacks
+ * Every file is written atomically and never through a symlink
+ * (include/output/outfile.h).
+ */
+#ifndef GOSTRAY_CAPTUREDIR_H
+#define GOSTRAY_CAPTUREDIR_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include "process/dump.h"
+#include "trace/tracer.h"
+
+#define CAPTUREDIR_BLOCKED_STACKS 20	/* groups kept in report.json */
+
+/* Creates dir (0755) when missing; refuses a path that exists and is
+ * not a directory.  Called before attaching, so a typo costs nothing. */
+int capturedir_prepare(const char *dir, char *err, size_t errlen);
+
+/*
+ * Writes the three files into dir.  doc is the capture document; the
+ * largest blocked-stack groups of d (the end dump, NULL when the target
+ * is gone) are added to it.  On failure err names the file.
+ */
+int capturedir_write(const char *dir, struct json_object *doc, const struct dump *d,
+		     const struct tracer *tr, char *err, size_t errlen);
+
+#endif /* GOSTRAY_CAPTUREDIR_H */

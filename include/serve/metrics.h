@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Prometheus text exposition (format 0.0.4) of `gostray node`: what every
+ * attached process's creation sites count, and gostray's own health.
+ * Rendering only: the caller fills plain structs from its collectors, so
+ * this file knows nothing of the tracer and the HTTP server only serves
+ * the text (include/serve/httpserver.h).
+ *
+ * Series of one process carry the labels pid, exe, container_id and pod
+ * (always present, "" when unknown, so that PromQL needs no `or`); site
+ * series add site_function, site_file and site_line.  Names come from the
+ * target and are hostile: label values are made valid UTF-8 (a bad byte
+ * becomes U+FFFD, control characters other than newline become '?'),
+ * bounded (function names keep their first METRICS_LABEL_MAX bytes, file
+ * names their last, "..." marks the cut) and escaped.
+ *
+ * Cardinality bound (README.md "Node mode" quotes this):
+ *   At most N sites of each process (--top-sites N, default 50) get series
+ *   of their own; every other site of the process is summed into one series
+ *   with site_function="other", site_file="", site_line="0".  A site is
+ *   promoted to its own series while slots are free, best first: leak
+ *   verdicts, then suspect, then ok, each by live count, then by created
+ *   count; the last N/5 slots are kept for leak and suspect sites, so that
+ *   a leak that starts late still gets its own series.  Promotion is
+ *   sticky: a site keeps its series for as long as its process lives, so
+ *   its counters never go back.  The `other` counters never go back
+ *   either: when a site leaves `other`, `other` keeps what that site had
+ *   counted until then.  rate() and increase() summed over a process are
+ *   exact; only the raw sum of a process's counter values counts a
+ *   promoted site's past twice (use gostray_process_goroutines for the
+ *   live total).
+ */
+#ifndef GOSTRAY_METRICS_H
+#define GOSTRAY_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define METRICS_DEFAULT_TOP_SITES 50
+#define METRICS_MAX_TOP_SITES 10000
+#define METRICS_LABEL_MAX 128	/* bytes of a function or file label value */
+#define METRICS_SHORT_LABEL_MAX 64	/* exe, container_id, pod, go_version */
+
+struct metrics_site {
+	uint64_t key;		/* stable id of the site in its process: its pc */
+	const char *function;	/* of the go statement; NULL reads "" */
+	const char *file;
+	int line;
+	uint64_t live;
+	uint64_t created;	/* cumulative since attach */
+	uint64_t exited;	/* cumulative since attach */
+	uint64_t parks;		/* cumulative since attach (--park) */
+	int verdict;		/* enum verdict_kind: 0 ok, 1 suspect, 2 leak */
+};
+
+/*
+ * Which sites of one process have series of their own, and what `other`
+ * showed: one per process, owned by the caller for as long as the process
+ * lives (a new process, even with a reused pid, gets a fresh one).
+ */
+struct metrics_cardinality {
+	unsigned int top;	/* N */
+	uint64_t *keys;		/* promoted sites' keys, sorted; room for top */
+	unsigned int n;
+	bool other_shown;	/* `other` had series: keep them */
+	uint64_t other_base_created;	/* promoted sites' counts when promoted */
+	uint64_t other_base_exited;
+	uint64_t other_base_parks;
+	uint64_t other_created;	/* last shown: never go back */
+	uint64_t other_exited;
+	uint64_t other_parks;
+};
+
+struct metrics_process {
+	int pid;
+	const char *exe;		/* basename; NULL reads "" */
+	const char *container_id;	/* "" or NULL when none */
+	const char *pod;		/* "" or NULL when unknown */
+	const char *go_version;		/* "go1.22.1" */
+	const struct metrics_site *sites;
+	size_t nsites;
+	struct metrics_cardinality *card;	/* metrics_render() promotes into it */
+};
+
+/* What gostray's own budget made it drop or sample, by kind. */
+struct metrics_drop {
+	const char *what;	/* "events", "processes", "sites"... */
+	uint64_t count;
+};
+
+struct metrics_self {
+	uint64_t processes;	/* attached now */
+	uint64_t binaries;	/* distinct executables probed now */
+	uint64_t lost_events;	/* ring buffer records the kernel dropped */
+	uint64_t create_hits, park_hits, exit_hits;	/* probe hits */
+	double cpu_seconds;	/* user + system */
+	uint64_t rss_bytes;
+	const struct metrics_drop *drops;
+	size_t ndrops;
+	bool parks;		/* park probes configured: the parks family */
+};
+
+/* top is clamped to [1, METRICS_MAX_TOP_SITES].  0 or -ENOMEM. */
+int metrics_cardinality_init(struct metrics_cardinality *c, unsigned int top);
+void metrics_cardinality_free(struct metrics_cardinality *c);
+
+/* Whether the site with this key has series of its own. */
+bool metrics_cardinality_promoted(const struct metrics_cardinality *c, uint64_t key);
+
+/*
+ * Promotes the sites of p that deserve a free slot (the rule above).
+ * metrics_render() calls it; exposed for tests.
+ */
+void metrics_cardinality_update(struct metrics_cardinality *c,
+				const struct metrics_site *sites, size_t nsites);
+
+/*
+ * The exposition of procs and self, NUL-terminated, in *text (malloc'd,
+ * the caller frees) and its length in *len.  Updates every process's
+ * cardinality state first (its only side effect).  0 or -ENOMEM.
+ */
+int metrics_render(const struct metrics_process *procs, size_t nprocs,
+		   const struct metrics_self *self, char **text, size_t *len);
+
+/*
+ * A target's name as a bounded, valid UTF-8 label value (not yet escaped)
+ * in dst (room for max + 1 bytes): keep_tail keeps the end of a long name
+ * (file paths), else its beginning.  Exposed for tests.
+ */
+void metrics_label_clean(char *dst, size_t max, const char *src, bool keep_tail);
+
+#endif /* GOSTRAY_METRICS_H */

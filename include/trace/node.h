@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Node mode (`gostray node`): every Go process on the host, found by
+ * inspecting executables (not names), traced with one probeset per
+ * distinct binary (uprobes live on the file: one set serves every process
+ * of that binary, filtered and keyed by tgid in BPF) and one proctrace per
+ * process, whose baseline is read when the process is first seen.
+ * Processes that start later are found by a periodic scan of /proc;
+ * those that exit are forgotten, and a binary without processes gives its
+ * probes and memory back.
+ */
+#ifndef GOSTRAY_NODE_H
+#define GOSTRAY_NODE_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "trace/proctrace.h"
+#include "process/target.h"
+
+struct node_opts {
+	const regex_t *include_exe;	/* NULL: every executable (basename) */
+	const regex_t *exclude_exe;
+	const regex_t *include_cgroup;	/* matched against /proc/PID/cgroup */
+	const regex_t *exclude_cgroup;
+	bool park;
+	int stack_depth;
+	size_t ringbuf_bytes;	/* per binary, power of two */
+	size_t max_processes;	/* traced at once; more are counted, not traced */
+	double scan_interval_s;
+	/* Budget: over max_cpu_pct of one core (measured over 10 s), the
+	 * park probes go (parks stop counting); over
+	 * max_rss_bytes, no new process is attached.  0: no cap. */
+	double max_cpu_pct;
+	uint64_t max_rss_bytes;
+	void (*log)(const char *line);	/* one line per process attached/forgotten */
+};
+
+/* One traced process, as node_for_each_process() shows it. */
+struct node_process {
+	pid_t pid;
+	uint64_t start_ticks;	/* /proc/PID/stat starttime: tells PID reuse */
+	char exe_base[64];	/* basename of the executable */
+	char container_id[80];	/* from the cgroup path, "" when none */
+	char pod_uid[48];	/* from the cgroup path (kubepods), "" when none */
+	struct target t;	/* shares the binary's analysis */
+	struct proctrace pt;
+	struct node_binary *bin;
+	void *user;		/* for the caller (metrics state) */
+	void (*free_user)(void *user);
+};
+
+/* What node mode did, for its own metrics. */
+struct node_health {
+	uint64_t processes;	/* traced now */
+	uint64_t binaries;	/* probesets now */
+	uint64_t attached_total;	/* processes ever attached */
+	uint64_t forgotten_total;	/* processes that exited and were forgotten */
+	uint64_t refused_total;	/* Go processes that could not be traced */
+	uint64_t over_limit_total;	/* not traced: max_processes reached */
+	uint64_t over_memory_total;	/* not traced: the memory cap reached */
+	uint64_t park_probes_dropped;	/* binaries whose park probes the CPU cap took */
+	bool cpu_capped;	/* the CPU cap is in force */
+	bool park_counted;	/* park probes asked for (--park): parks per site */
+	uint64_t lost_events;	/* sum over the binaries' ring buffers, ever */
+	uint64_t create_hits, park_hits, exit_hits;
+	uint64_t scans;
+};
+
+struct node;
+
+int node_open(struct node **out, const struct node_opts *o, char *err, size_t errlen);
+
+/* Wait up to timeout_ms for records, feed them, forget exited processes
+ * and, when due, scan /proc for new ones. */
+int node_poll(struct node *n, int timeout_ms);
+
+/* Snapshot every process's wait reasons (for verdicts) and, with park
+ * probes, read their park counters. */
+void node_refresh_waits(struct node *n);
+
+void node_for_each_process(struct node *n, void (*cb)(struct node_process *p, void *ctx),
+			   void *ctx);
+
+void node_health(const struct node *n, struct node_health *h);
+
+/* The container id (64 hex digits) and Kubernetes pod uid a
+ * /proc/PID/cgroup text names, "" when none. */
+void node_cgroup_ids(const char *cgroup, char *cid, size_t cidlen, char *pod, size_t podlen);
+
+/* gostray's resident memory now (/proc/self/statm). */
+uint64_t node_rss_bytes(void);
+
+/* gostray's CPU time so far, user + system, every thread. */
+double node_cpu_seconds(void);
+
+/* Detach everything; nothing stays in any process. */
+void node_close(struct node *n);
+
+#endif /* GOSTRAY_NODE_H */

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * One traced process: its memory, its collector and the baseline read
+ * from runtime.allgs once the probes are live for it (collector.h says why
+ * that order counts every goroutine exactly once).  The probes themselves
+ * are a probeset's, shared in node mode by every process of a binary.
+ */
+#ifndef GOSTRAY_PROCTRACE_H
+#define GOSTRAY_PROCTRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "analysis/collector.h"
+#include "process/procmem.h"
+#include "process/snapshot.h"
+#include "process/target.h"
+
+struct proctrace {
+	struct target *t;
+	struct procmem mem;
+	struct collector *coll;
+	int pidfd;		/* -1 when pidfd_open is not available */
+	uint64_t attach_ns;	/* the probes went live for it */
+	uint64_t baseline_ns;	/* baseline merged */
+	size_t baseline_live;	/* goroutines in the baseline snapshot */
+	bool exited;		/* gone, or replaced its program */
+	bool execed;		/* replaced its program (execve): same PID, new exe */
+	uint64_t exited_ns;
+	dev_t exe_dev;		/* /proc/PID/exe when opened */
+	ino_t exe_ino;
+};
+
+/* Feeds every queued record to the collectors (the caller's ring buffer). */
+typedef void (*proctrace_drain)(void *ctx);
+
+/*
+ * Open t's process memory, check the offsets on its goroutines (the
+ * self-check: nothing is attached on a mismatch) and make its collector,
+ * whose creation stacks read_stack reads.  err gets one line.
+ */
+int proctrace_open(struct proctrace *p, struct target *t, stack_reader read_stack,
+		   void *stack_ctx, int stack_depth, char *err, size_t errlen);
+
+/* The probes are live for the process since attach_ns: read the
+ * baseline, drain what came meanwhile, reconcile. */
+int proctrace_baseline(struct proctrace *p, uint64_t attach_ns, proctrace_drain drain,
+		       void *drain_ctx, char *err, size_t errlen);
+
+/* Snapshot the goroutines' states (wait reasons) into the collector;
+ * -ESRCH when the process is gone. */
+int proctrace_refresh_waits(struct proctrace *p, proctrace_drain drain, void *drain_ctx);
+
+/* The end snapshot, right after the collector's cut and before the
+ * records stamped after it are drained (collector_end_snapshot); -ESRCH
+ * when the process is gone. */
+int proctrace_end_snapshot(struct proctrace *p);
+
+/* Whether the process has exited (pidfd readable, or /proc says so). */
+bool proctrace_gone(struct proctrace *p);
+
+/* Whether it replaced its program (execve: same PID, its executable
+ * changed; sets execed): its memory is another program's, not to be read.
+ * Node mode's /proc scans see execs themselves; capture and top ask. */
+bool proctrace_execed(struct proctrace *p);
+
+void proctrace_close(struct proctrace *p);
+
+#endif /* GOSTRAY_PROCTRACE_H */

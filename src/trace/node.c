@@ -1,0 +1,725 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Node mode (include/trace/node.h).
+ */
+#define _GNU_SOURCE
+#include <bpf/libbpf.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <uthash.h>
+
+#include "trace/node.h"
+#include "trace/probeset.h"
+
+/* One distinct executable file (device, inode), Go or not: each is
+ * inspected once. */
+struct bin_key {
+	dev_t dev;
+	ino_t ino;
+};
+
+struct node_binary {
+	struct bin_key key;
+	bool traceable;		/* a supported Go binary, probes loaded */
+	struct target t;	/* analysed on its first process */
+	struct probeset ps;
+	struct ring_buffer *rb;
+	int nprocs;
+	struct node *node;
+	UT_hash_handle hh;
+};
+
+/* A process that is not traced (not Go, filtered out, refused): looked at
+ * once per (pid, start time). */
+struct skipped {
+	pid_t pid;
+	uint64_t start_ticks;
+	struct bin_key exe;	/* what it ran: an exec makes it new */
+	uint32_t seen_scan;
+	UT_hash_handle hh;
+};
+
+struct node_entry {
+	struct node_process p;
+	UT_hash_handle hh;	/* by pid */
+};
+
+struct node {
+	struct node_opts o;
+	struct node_binary *bins;
+	struct node_entry *procs;
+	struct skipped *skipped;
+	int epfd;
+	uint32_t scan_gen;
+	uint64_t next_scan_ns;
+	struct node_health h;
+	uint64_t closed_stats[GS_STAT_MAX];	/* of binaries since closed */
+	/* the budget (node_opts), checked every BUDGET_WINDOW_NS */
+	uint64_t budget_next_ns;
+	double budget_cpu_s;	/* CPU time at the start of the window */
+	double scan_cpu_s;	/* CPU time spent scanning and attaching, ever */
+	double budget_scan_cpu_s;	/* ... at the start of the window */
+	bool no_park;		/* the CPU cap took the park probes */
+	bool over_memory;
+};
+
+#define BUDGET_WINDOW_NS (10ull * 1000000000ull)
+
+static void say(const struct node *n, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void say(const struct node *n, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (!n->o.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	n->o.log(line);
+}
+
+/* ---- /proc ---- */
+
+/* Field 22 of /proc/PID/stat (after the parenthesised comm, which may
+ * hold spaces and parentheses itself). */
+static int read_start_ticks(pid_t pid, uint64_t *out)
+{
+	char path[64], buf[1024], *p;
+	ssize_t len;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -EIO;
+	buf[len] = '\0';
+	p = strrchr(buf, ')');
+	if (!p)
+		return -EINVAL;
+	/* ") S ppid ..." : state is field 3 */
+	for (field = 2; *p && field < 22; p++)
+		if (*p == ' ')
+			field++;
+	if (field != 22)
+		return -EINVAL;
+	*out = strtoull(p, NULL, 10);
+	return 0;
+}
+
+static int read_small_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+static bool is_hex_run(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+void node_cgroup_ids(const char *cgroup, char *cid, size_t cidlen, char *pod, size_t podlen)
+{
+	const char *p;
+	size_t i;
+
+	cid[0] = pod[0] = '\0';
+	/* Docker, containerd and CRI-O all name a container's cgroup after
+	 * its 64-hex-digit id ("docker-<id>.scope", "cri-containerd-<id>",
+	 * ".../<id>"): the last such run is the innermost container. */
+	for (p = cgroup; *p; p++) {
+		if ((p == cgroup || !isxdigit((unsigned char)p[-1])) && strlen(p) >= 64 &&
+		    is_hex_run(p, 64) && !isxdigit((unsigned char)p[64]))
+			snprintf(cid, cidlen, "%.64s", p);
+	}
+	/* kubepods: ".../pod<uid>/..." with the uid's dashes written as
+	 * underscores under the systemd driver. */
+	p = strstr(cgroup, "pod");
+	while (p) {
+		const char *u = p + 3;
+
+		for (i = 0; i < 36 && (isxdigit((unsigned char)u[i]) || u[i] == '-' ||
+				       u[i] == '_'); i++)
+			;
+		if (i == 36) {
+			snprintf(pod, podlen, "%.36s", u);
+			for (i = 0; pod[i]; i++)
+				if (pod[i] == '_')
+					pod[i] = '-';
+			return;
+		}
+		p = strstr(p + 3, "pod");
+	}
+}
+
+static bool regex_says(const regex_t *re, const char *s)
+{
+	return !regexec(re, s, 0, NULL, 0);
+}
+
+/* Whether the options let the process in. */
+static bool wanted(const struct node *n, const char *exe_base, const char *cgroup)
+{
+	if (n->o.include_exe && !regex_says(n->o.include_exe, exe_base))
+		return false;
+	if (n->o.exclude_exe && regex_says(n->o.exclude_exe, exe_base))
+		return false;
+	if (n->o.include_cgroup && !regex_says(n->o.include_cgroup, cgroup))
+		return false;
+	if (n->o.exclude_cgroup && regex_says(n->o.exclude_cgroup, cgroup))
+		return false;
+	return true;
+}
+
+/* ---- records ---- */
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct node_binary *b = ctx;
+	const struct gs_record *r = data;
+	struct node_entry *e;
+	pid_t pid;
+
+	if (size < sizeof(*r))
+		return 0;
+	pid = (pid_t)r->tgid;
+	HASH_FIND(hh, b->node->procs, &pid, sizeof(pid), e);
+	if (e && e->p.bin == b)
+		collector_on_record(e->p.pt.coll, r);
+	return 0;
+}
+
+static void drain_all(void *ctx)
+{
+	struct node *n = ctx;
+	struct node_binary *b, *tmp;
+
+	HASH_ITER(hh, n->bins, b, tmp)
+		if (b->rb)
+			ring_buffer__consume(b->rb);
+}
+
+/* ---- binaries ---- */
+
+static void add_stats(uint64_t *acc, const struct probeset *ps)
+{
+	uint64_t s[GS_STAT_MAX];
+	int i;
+
+	probeset_stats(ps, s);
+	for (i = 0; i < GS_STAT_MAX; i++)
+		acc[i] += s[i];
+}
+
+static void binary_close(struct node *n, struct node_binary *b)
+{
+	if (b->traceable) {
+		add_stats(n->closed_stats, &b->ps);
+		probeset_detach(&b->ps);
+		if (b->rb) {
+			ring_buffer__consume(b->rb);
+			epoll_ctl(n->epfd, EPOLL_CTL_DEL, ring_buffer__epoll_fd(b->rb), NULL);
+			ring_buffer__free(b->rb);
+		}
+		probeset_close(&b->ps);
+	}
+	target_close(&b->t);
+	HASH_DEL(n->bins, b);
+	free(b);
+}
+
+/* Analyse the binary pid runs and, if it is a Go program gostray
+ * supports, load and attach its probes for every process (none tracked
+ * yet).  Not Go, or unsupported: remembered as such. */
+static struct node_binary *binary_get(struct node *n, pid_t pid, const struct bin_key *key)
+{
+	struct probeset_opts po = {
+		.park = n->o.park && !n->no_park,
+		.ringbuf_bytes = n->o.ringbuf_bytes,
+		.stack_depth = n->o.stack_depth,
+		.pid = 0,
+		.max_tracked = n->o.max_processes,
+	};
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct node_binary *b;
+	char arg[24], err[512];
+
+	HASH_FIND(hh, n->bins, key, sizeof(*key), b);
+	if (b)
+		return b;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	b->key = *key;
+	b->node = n;
+	HASH_ADD(hh, n->bins, key, sizeof(b->key), b);
+	snprintf(arg, sizeof(arg), "%d", (int)pid);
+	if (target_open(&b->t, arg, err, sizeof(err))) {
+		/* Only Go programs gostray cannot trace are worth a line. */
+		if (b->t.gb && !strstr(err, "is not a Go program")) {
+			say(n, "PID %d: not traced: %s", (int)pid, err);
+			n->h.refused_total++;
+		}
+		return b;
+	}
+	if (probeset_load(&b->ps, &b->t, &po, err, sizeof(err)))
+		goto err_refuse;
+	b->rb = ring_buffer__new(probeset_events_fd(&b->ps), on_record, b, NULL);
+	if (!b->rb) {
+		snprintf(err, sizeof(err), "cannot set up the ring buffer: %s", strerror(errno));
+		goto err_close_probes;
+	}
+	ev.data.ptr = b;
+	epoll_ctl(n->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(b->rb), &ev);
+	if (probeset_attach(&b->ps, &b->t, &po, err, sizeof(err)))
+		goto err_free_rb;
+	b->traceable = true;
+	return b;
+
+err_free_rb:
+	epoll_ctl(n->epfd, EPOLL_CTL_DEL, ring_buffer__epoll_fd(b->rb), NULL);
+	ring_buffer__free(b->rb);
+	b->rb = NULL;
+err_close_probes:
+	probeset_close(&b->ps);
+err_refuse:
+	say(n, "PID %d (%s): not traced: %s", (int)pid, b->t.exe_name, err);
+	n->h.refused_total++;
+	return b;
+}
+
+/* ---- processes ---- */
+
+static void skip(struct node *n, pid_t pid, uint64_t start_ticks, const struct bin_key *exe)
+{
+	struct skipped *s;
+
+	HASH_FIND(hh, n->skipped, &pid, sizeof(pid), s);
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return;
+		s->pid = pid;
+		HASH_ADD(hh, n->skipped, pid, sizeof(s->pid), s);
+	}
+	s->start_ticks = start_ticks;
+	s->exe = *exe;
+	s->seen_scan = n->scan_gen;
+}
+
+static void process_forget(struct node *n, struct node_entry *e, const char *why)
+{
+	struct node_binary *b = e->p.bin;
+
+	/* One instant ends its counts, as in capture: records of it drained
+	 * from here on, stamped after, do not count. */
+	collector_cut(e->p.pt.coll, monotonic_ns());
+	probeset_track(&b->ps, (uint32_t)e->p.pid, false);
+	probeset_forget_parks(&b->ps, (uint32_t)e->p.pid);
+	drain_all(n);
+	say(n, "PID %d (%s): %s, forgotten", (int)e->p.pid, e->p.exe_base, why);
+	if (e->p.free_user)
+		e->p.free_user(e->p.user);
+	proctrace_close(&e->p.pt);
+	target_close(&e->p.t);
+	HASH_DEL(n->procs, e);
+	free(e);
+	n->h.forgotten_total++;
+	/* The probes of a binary nobody runs any more go too: a trap in no
+	 * process costs nothing, but its maps and links are memory. */
+	if (--b->nprocs == 0)
+		binary_close(n, b);
+}
+
+static void process_attach(struct node *n, pid_t pid, uint64_t start_ticks,
+			   struct node_binary *b, const char *exe_base, const char *cgroup)
+{
+	struct node_entry *e;
+	char err[512];
+
+	if (HASH_COUNT(n->procs) >= n->o.max_processes || n->over_memory) {
+		if (n->over_memory)
+			n->h.over_memory_total++;
+		else
+			n->h.over_limit_total++;
+		skip(n, pid, start_ticks, &b->key);
+		return;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return;
+	e->p.pid = pid;
+	e->p.start_ticks = start_ticks;
+	e->p.bin = b;
+	snprintf(e->p.exe_base, sizeof(e->p.exe_base), "%s", exe_base);
+	node_cgroup_ids(cgroup, e->p.container_id, sizeof(e->p.container_id),
+			e->p.pod_uid, sizeof(e->p.pod_uid));
+	if (target_for_process(&e->p.t, &b->t, pid, err, sizeof(err)))
+		goto err_refuse;
+	/* The self-check reads this process's goroutines with the binary's
+	 * offsets before its records are kept. */
+	if (proctrace_open(&e->p.pt, &e->p.t, probeset_read_stack, &b->ps,
+			   b->ps.stack_depth, err, sizeof(err)))
+		goto err_close_target;
+	HASH_ADD(hh, n->procs, p.pid, sizeof(e->p.pid), e);
+	b->nprocs++;
+	if (probeset_track(&b->ps, (uint32_t)pid, true)) {
+		snprintf(err, sizeof(err), "cannot track it in BPF: %s", strerror(errno));
+		goto err_unlist;
+	}
+	if (proctrace_baseline(&e->p.pt, monotonic_ns(), drain_all, n, err, sizeof(err)))
+		goto err_untrack;
+	n->h.attached_total++;
+	say(n, "PID %d (%s, %s): attached, %zu goroutines%s%s", (int)pid, exe_base,
+	    gobin_go_version(b->t.gb), e->p.pt.baseline_live,
+	    e->p.container_id[0] ? ", container " : "",
+	    e->p.container_id[0] ? e->p.container_id : "");
+	return;
+
+err_untrack:
+	probeset_track(&b->ps, (uint32_t)pid, false);
+err_unlist:
+	HASH_DEL(n->procs, e);
+	b->nprocs--;
+	proctrace_close(&e->p.pt);
+err_close_target:
+	target_close(&e->p.t);
+err_refuse:
+	say(n, "PID %d (%s): not traced: %s", (int)pid, exe_base, err);
+	n->h.refused_total++;
+	free(e);
+	skip(n, pid, start_ticks, &b->key);
+	if (b->nprocs == 0)
+		binary_close(n, b);
+}
+
+/* A process seen in /proc: traced already, to skip, or new. */
+static bool same_key(const struct bin_key *a, const struct bin_key *b)
+{
+	return a->dev == b->dev && a->ino == b->ino;
+}
+
+/*
+ * A process seen in /proc: traced already, to skip, or new.  A process is
+ * known by its PID, its start time (PID reuse) and the file it runs: a
+ * shell that execs a Go service, or a Go program that execs another, is
+ * looked at again.
+ */
+static void scan_one(struct node *n, pid_t pid)
+{
+	char path[64], exe[PATH_MAX], cgroup[4096] = "";
+	const char *base;
+	struct node_entry *e;
+	struct skipped *s;
+	struct node_binary *b;
+	struct bin_key key = { 0 };
+	struct stat st;
+	uint64_t start = 0;
+	ssize_t len = 0;
+	bool runs_file;
+
+	if (read_start_ticks(pid, &start))
+		return;		/* gone meanwhile */
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	/* Kernel threads have no executable; so do zombies. */
+	runs_file = !stat(path, &st) && S_ISREG(st.st_mode);
+	if (runs_file) {
+		key.dev = st.st_dev;
+		key.ino = st.st_ino;
+	}
+	HASH_FIND(hh, n->procs, &pid, sizeof(pid), e);
+	if (e) {
+		if (e->p.start_ticks == start && same_key(&e->p.bin->key, &key))
+			return;
+		process_forget(n, e, e->p.start_ticks == start ? "exec'd another program" :
+				     "exited (its PID was reused)");
+	}
+	HASH_FIND(hh, n->skipped, &pid, sizeof(pid), s);
+	if (s && s->start_ticks == start && same_key(&s->exe, &key)) {
+		s->seen_scan = n->scan_gen;
+		return;
+	}
+	if (!runs_file || (len = readlink(path, exe, sizeof(exe) - 1)) <= 0) {
+		skip(n, pid, start, &key);
+		return;
+	}
+	exe[len] = '\0';
+	base = strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	read_small_file(path, cgroup, sizeof(cgroup));
+	if (!wanted(n, base, cgroup)) {
+		skip(n, pid, start, &key);
+		return;
+	}
+	b = binary_get(n, pid, &key);
+	if (!b || !b->traceable) {
+		skip(n, pid, start, &key);
+		return;
+	}
+	process_attach(n, pid, start, b, base, cgroup);
+}
+
+static void scan_proc(struct node *n)
+{
+	struct skipped *s, *tmp;
+	struct dirent *d;
+	DIR *dir = opendir("/proc");
+	pid_t self = getpid();
+
+	if (!dir)
+		return;
+	n->scan_gen++;
+	while ((d = readdir(dir))) {
+		char *end;
+		long pid = strtol(d->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid == self)
+			continue;
+		scan_one(n, (pid_t)pid);
+	}
+	closedir(dir);
+	/* Forget the skipped processes that are gone. */
+	HASH_ITER(hh, n->skipped, s, tmp) {
+		if (s->seen_scan != n->scan_gen) {
+			HASH_DEL(n->skipped, s);
+			free(s);
+		}
+	}
+	n->h.scans++;
+}
+
+/* ---- the budget ---- */
+
+static double thread_cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+double node_cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+uint64_t node_rss_bytes(void)
+{
+	long pages = 0, page = sysconf(_SC_PAGESIZE);
+	FILE *f = fopen("/proc/self/statm", "re");
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%*d %ld", &pages) != 1)
+		pages = 0;
+	fclose(f);
+	return (uint64_t)pages * (uint64_t)(page > 0 ? page : 4096);
+}
+
+/*
+ * Once per window: over the CPU cap, the park probes go from every binary
+ * (a park is the most frequent event by far; creations and exits keep the
+ * counts exact), for good.  Over the memory cap, new processes wait until
+ * memory is back under it.  Both show in node_health().
+ */
+static void check_budget(struct node *n, uint64_t now)
+{
+	double cpu = node_cpu_seconds(), used;
+	struct node_binary *b, *tmp;
+
+	if (now < n->budget_next_ns)
+		return;
+	/* Finding and attaching processes is paid once per process and
+	 * would not get cheaper without park probes: the cap judges the
+	 * steady cost, records and snapshots. */
+	used = ((cpu - n->budget_cpu_s) - (n->scan_cpu_s - n->budget_scan_cpu_s)) * 1e9 /
+	       (double)(BUDGET_WINDOW_NS) * 100;
+	if (n->budget_next_ns && n->o.max_cpu_pct > 0 && used > n->o.max_cpu_pct &&
+	    !n->no_park) {
+		n->no_park = true;
+		HASH_ITER(hh, n->bins, b, tmp)
+			if (b->traceable && probeset_detach_kind(&b->ps, PROBE_PARK))
+				n->h.park_probes_dropped++;
+		say(n, "used %.1f%% of a core (cap %.1f%%): park probes off", used,
+		    n->o.max_cpu_pct);
+	}
+	n->over_memory = n->o.max_rss_bytes && node_rss_bytes() > n->o.max_rss_bytes;
+	n->budget_cpu_s = cpu;
+	n->budget_scan_cpu_s = n->scan_cpu_s;
+	n->budget_next_ns = now + BUDGET_WINDOW_NS;
+}
+
+/* ---- the loop ---- */
+
+int node_open(struct node **out, const struct node_opts *o, char *err, size_t errlen)
+{
+	struct node *n = calloc(1, sizeof(*n));
+
+	*out = NULL;
+	if (!n) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	n->o = *o;
+	if (!n->o.max_processes)
+		n->o.max_processes = 1024;
+	if (n->o.scan_interval_s <= 0)
+		n->o.scan_interval_s = 2;
+	n->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (n->epfd < 0) {
+		snprintf(err, errlen, "epoll: %s", strerror(errno));
+		free(n);
+		return -errno;
+	}
+	scan_proc(n);
+	n->next_scan_ns = monotonic_ns() + (uint64_t)(n->o.scan_interval_s * 1e9);
+	*out = n;
+	return 0;
+}
+
+int node_poll(struct node *n, int timeout_ms)
+{
+	struct epoll_event evs[16];
+	struct node_entry *e, *tmp;
+	uint64_t now;
+	int ret;
+
+	/* Records do not wake us until a buffer is an eighth full (the
+	 * BPF side's wakeup_bytes): drain every buffer when the wait ends. */
+	ret = epoll_wait(n->epfd, evs, 16, timeout_ms);
+	if (ret < 0 && errno != EINTR)
+		return -errno;
+	drain_all(n);
+	now = monotonic_ns();
+	HASH_ITER(hh, n->procs, e, tmp) {
+		if (proctrace_gone(&e->p.pt)) {
+			process_forget(n, e, "exited");
+			continue;
+		}
+		collector_sample(e->p.pt.coll, now, false);
+	}
+	check_budget(n, now);
+	if (now >= n->next_scan_ns) {
+		double t0 = thread_cpu_seconds();
+
+		scan_proc(n);
+		n->scan_cpu_s += thread_cpu_seconds() - t0;
+		n->next_scan_ns = monotonic_ns() + (uint64_t)(n->o.scan_interval_s * 1e9);
+	}
+	return 0;
+}
+
+static void park_count_to_collector(void *ctx, const struct gs_park_key *key,
+				    uint64_t count)
+{
+	struct node_binary *b = ctx;
+	struct node_entry *e;
+	pid_t pid = (pid_t)key->tgid;
+
+	HASH_FIND(hh, b->node->procs, &pid, sizeof(pid), e);
+	if (e && e->p.bin == b)
+		collector_set_parks(e->p.pt.coll, key->gopc, key->reason, count);
+}
+
+/* Every 5 s (main.c): a snapshot per process for wait reasons and
+ * verdicts, and with --park the park counters, read from each binary's map
+ * in one walk. */
+void node_refresh_waits(struct node *n)
+{
+	struct node_entry *e, *tmp;
+	struct node_binary *b, *btmp;
+
+	HASH_ITER(hh, n->procs, e, tmp)
+		proctrace_refresh_waits(&e->p.pt, drain_all, n);
+	if (n->o.park)
+		HASH_ITER(hh, n->bins, b, btmp)
+			if (b->traceable)
+				probeset_read_parks(&b->ps, park_count_to_collector, b);
+}
+
+void node_for_each_process(struct node *n, void (*cb)(struct node_process *p, void *ctx),
+			   void *ctx)
+{
+	struct node_entry *e, *tmp;
+
+	HASH_ITER(hh, n->procs, e, tmp)
+		cb(&e->p, ctx);
+}
+
+void node_health(const struct node *n, struct node_health *h)
+{
+	const struct node_binary *b, *tmp;
+	uint64_t s[GS_STAT_MAX];
+
+	*h = n->h;
+	h->cpu_capped = n->no_park;
+	h->park_counted = n->o.park;
+	h->processes = HASH_COUNT(n->procs);
+	h->binaries = 0;
+	memcpy(s, n->closed_stats, sizeof(s));
+	HASH_ITER(hh, n->bins, b, tmp) {
+		if (!b->traceable)
+			continue;
+		h->binaries++;
+		add_stats(s, &b->ps);
+	}
+	h->lost_events = s[GS_STAT_LOST];
+	h->create_hits = s[GS_STAT_CREATE_HITS];
+	h->park_hits = s[GS_STAT_PARK_HITS];
+	h->exit_hits = s[GS_STAT_EXIT_HITS];
+}
+
+void node_close(struct node *n)
+{
+	struct node_entry *e, *etmp;
+	struct node_binary *b, *btmp;
+	struct skipped *s, *stmp;
+
+	if (!n)
+		return;
+	HASH_ITER(hh, n->procs, e, etmp)
+		process_forget(n, e, "gostray is stopping");
+	HASH_ITER(hh, n->bins, b, btmp)
+		binary_close(n, b);
+	HASH_ITER(hh, n->skipped, s, stmp) {
+		HASH_DEL(n->skipped, s);
+		free(s);
+	}
+	close(n->epfd);
+	free(n);
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * One traced process (include/trace/proctrace.h).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "trace/proctrace.h"
+#include "process/selfcheck.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+/* The self-check judges offsets on a sample: the oldest gs (the runtime's
+ * own and the first user goroutines) are enough, and a target with 100k
+ * goroutines is then not read in full twice. */
+#define SELFCHECK_SAMPLE 4096
+
+static int read_snapshot_upto(struct proctrace *p, struct snapshot *s, size_t max_gs,
+			      char *err, size_t errlen)
+{
+	struct snapshot_source src = {
+		.mem = &p->mem,
+		.off = &p->t->off,
+		.allglen_addr = target_addr(p->t, p->t->allglen.addr),
+		.allgptr_addr = target_addr(p->t, p->t->allgptr.addr),
+		.max_gs = max_gs,
+	};
+
+	return snapshot_read(&src, s, err, errlen);
+}
+
+/* Before any probe: do the offsets read plausible goroutines here? */
+static int check_offsets(struct proctrace *p, char *err, size_t errlen)
+{
+	struct selfcheck_result res;
+	struct snapshot s;
+	char why[384];
+	int ret;
+
+	ret = read_snapshot_upto(p, &s, SELFCHECK_SAMPLE, why, sizeof(why));
+	if (ret) {
+		snprintf(err, errlen, "cannot read the goroutine list of PID %d: %s",
+			 p->t->pid, why);
+		return ret;
+	}
+	ret = selfcheck_snapshot(p->t, &s, &res, why, sizeof(why));
+	if (ret)
+		snprintf(err, errlen, "PID %d: %s", p->t->pid, why);
+	snapshot_free(&s);
+	return ret;
+}
+
+/* Device and inode of the process's executable; 0 or -errno. */
+static int exe_identity(pid_t pid, dev_t *dev, ino_t *ino)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	if (stat(path, &st))
+		return -errno;
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return 0;
+}
+
+int proctrace_open(struct proctrace *p, struct target *t, stack_reader read_stack,
+		   void *stack_ctx, int stack_depth, char *err, size_t errlen)
+{
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	p->t = t;
+	p->pidfd = -1;
+	p->mem.mem_fd = -1;
+	p->coll = collector_new(target_symbolize_site, t);
+	if (!p->coll) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	collector_set_stack_reader(p->coll, read_stack, stack_ctx, stack_depth);
+	ret = procmem_open(&p->mem, t->pid);
+	if (ret) {
+		snprintf(err, errlen, "cannot open /proc/%d/mem: %s%s", t->pid,
+			 strerror(-ret), ret == -EACCES || ret == -EPERM ?
+			 " (needs CAP_SYS_PTRACE)" : "");
+		goto err_free_collector;
+	}
+	p->pidfd = (int)syscall(SYS_pidfd_open, t->pid, 0);
+	exe_identity(t->pid, &p->exe_dev, &p->exe_ino);
+	ret = check_offsets(p, err, errlen);
+	if (ret)
+		goto err_close_mem;
+	return 0;
+
+err_close_mem:
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	p->pidfd = -1;
+	procmem_close(&p->mem);
+err_free_collector:
+	collector_free(p->coll);
+	p->coll = NULL;
+	return ret;
+}
+
+int proctrace_baseline(struct proctrace *p, uint64_t attach_ns, proctrace_drain drain,
+		       void *drain_ctx, char *err, size_t errlen)
+{
+	struct snapshot base;
+	char why[256];
+	int ret;
+
+	p->attach_ns = attach_ns;
+	ret = read_snapshot_upto(p, &base, 0, why, sizeof(why));
+	if (ret) {
+		snprintf(err, errlen, "cannot read the goroutine list of PID %d: %s",
+			 p->t->pid, why);
+		return ret;
+	}
+	/* Records produced while the snapshot was read go in first. */
+	drain(drain_ctx);
+	collector_merge_baseline(p->coll, &base, attach_ns);
+	p->baseline_live = base.n;
+	/* Up to Go 1.23 newproc1 marks a reused g runnable before it writes
+	 * the new goid: a second look at the gs seen runnable (the only ones
+	 * that can be half-made) drops the goroutines the first read saw
+	 * that way.  From 1.24 the goid is written first. */
+	if (p->t->minor <= 23) {
+		struct snapshot_source src = {
+			.mem = &p->mem,
+			.off = &p->t->off,
+		};
+
+		if (snapshot_reread_runnable(&src, &base))
+			base.unreadable++;	/* then judge no phantom */
+		drain(drain_ctx);
+	}
+	collector_apply_snapshot(p->coll, &base);
+	snapshot_free(&base);
+	p->baseline_ns = monotonic_ns();
+	/* The series start at the attach, with the baseline's counts. */
+	collector_sample(p->coll, attach_ns, true);
+	return 0;
+}
+
+/* A snapshot of a process still running its program. */
+static int read_current(struct proctrace *p, struct snapshot *s)
+{
+	char why[256];
+
+	if (p->exited || proctrace_execed(p))
+		return -ESRCH;
+	return read_snapshot_upto(p, s, 0, why, sizeof(why));
+}
+
+int proctrace_refresh_waits(struct proctrace *p, proctrace_drain drain, void *drain_ctx)
+{
+	struct snapshot s;
+	int ret = read_current(p, &s);
+
+	if (ret)
+		return ret;
+	/* Records up to the end of the snapshot, so both agree. */
+	drain(drain_ctx);
+	collector_apply_snapshot(p->coll, &s);
+	snapshot_free(&s);
+	return 0;
+}
+
+/* Half-made goroutines (Go <= 1.23, see proctrace_baseline) are read
+ * again, so that the end check compares real goroutines only. */
+int proctrace_end_snapshot(struct proctrace *p)
+{
+	struct snapshot s;
+	int ret = read_current(p, &s);
+
+	if (ret)
+		return ret;
+	if (p->t->minor <= 23) {
+		struct snapshot_source src = { .mem = &p->mem, .off = &p->t->off };
+
+		if (snapshot_reread_runnable(&src, &s))
+			s.unreadable++;
+		s.finished_ns = monotonic_ns();
+	}
+	collector_end_snapshot(p->coll, &s);
+	snapshot_free(&s);
+	return 0;
+}
+
+bool proctrace_gone(struct proctrace *p)
+{
+	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+
+	if (p->pidfd >= 0)
+		return poll(&pfd, 1, 0) > 0;
+	return !proc_alive(p->t->pid);
+}
+
+bool proctrace_execed(struct proctrace *p)
+{
+	dev_t dev;
+	ino_t ino;
+
+	/* An execve keeps the PID and the pidfd: only the executable tells
+	 * that the memory we would read is another program's now. */
+	if (!p->execed && p->exe_ino && !exe_identity(p->t->pid, &dev, &ino) &&
+	    (dev != p->exe_dev || ino != p->exe_ino))
+		p->execed = true;
+	return p->execed;
+}
+
+void proctrace_close(struct proctrace *p)
+{
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	p->pidfd = -1;
+	procmem_close(&p->mem);
+	collector_free(p->coll);
+	p->coll = NULL;
+}

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The live trace of one process.  Probes go live first, then the baseline
+ * snapshot is read, then the records produced meanwhile are drained, and
+ * only then is the baseline merged (collector.h explains why this order
+ * counts every goroutine exactly once).
+ */
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "trace/tracer.h"
+
+static int on_ring_record(void *ctx, void *data, size_t size)
+{
+	struct tracer *tr = ctx;
+
+	if (size < sizeof(struct gs_record))
+		return 0;	/* cannot happen with fixed-size records */
+	collector_on_record(tr->coll, data);
+	return 0;
+}
+
+static void drain(void *ctx)
+{
+	struct tracer *tr = ctx;
+
+	ring_buffer__consume(tr->rb);
+}
+
+/* The park counters are read, not streamed: at most once a second. */
+#define PARKS_READ_EVERY_NS 1000000000ull
+
+static void park_count_to_collector(void *ctx, const struct gs_park_key *key,
+				    uint64_t count)
+{
+	struct tracer *tr = ctx;
+
+	if (key->tgid == (uint32_t)tr->t->pid)
+		collector_set_parks(tr->coll, key->gopc, key->reason, count);
+}
+
+static void read_parks(struct tracer *tr, uint64_t now_ns)
+{
+	if (!tr->park)
+		return;
+	probeset_read_parks(&tr->ps, park_count_to_collector, tr);
+	tr->parks_read_ns = now_ns;
+}
+
+uint64_t tracer_park_live_ns(const struct tracer *tr, uint64_t now_ns)
+{
+	return tr->park_on_ns + (tr->park_since && now_ns > tr->park_since ?
+				 now_ns - tr->park_since : 0);
+}
+
+static void park_probe_off(struct tracer *tr, uint64_t now_ns)
+{
+	if (!tr->park_since)
+		return;
+	probeset_detach_kind(&tr->ps, PROBE_PARK);
+	tr->park_on_ns += now_ns - tr->park_since;
+	tr->park_since = 0;
+}
+
+/* Sampling: live during the first park_sample_pct % of each window since
+ * the attach.  A failed re-attach (the target is going away) ends it. */
+static void park_duty_cycle(struct tracer *tr, uint64_t now_ns)
+{
+	uint64_t into = (now_ns - tr->attach_ns) % TRACER_PARK_WINDOW_NS;
+	bool want = into < TRACER_PARK_WINDOW_NS / 100 * (uint64_t)tr->park_sample_pct;
+	char err[256];
+
+	if (!want) {
+		park_probe_off(tr, now_ns);
+		return;
+	}
+	if (tr->park_since)
+		return;
+	if (probeset_attach_kind(&tr->ps, tr->t, PROBE_PARK, err, sizeof(err))) {
+		tr->park_sample_pct = 0;	/* no more windows */
+		return;
+	}
+	tr->park_since = monotonic_ns();
+}
+
+int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *o,
+		 char *err, size_t errlen)
+{
+	struct probeset_opts po = {
+		.park = o->park,
+		.ringbuf_bytes = o->ringbuf_bytes,
+		.stack_depth = o->stack_depth,
+		.pid = t->pid,
+	};
+	int ret;
+
+	memset(tr, 0, sizeof(*tr));
+	tr->t = t;
+	tr->park = o->park;
+	tr->park_sample_pct = o->park_sample_pct > 0 && o->park_sample_pct < 100 ?
+			      o->park_sample_pct : 100;
+	/* The offsets are checked on the process before anything is loaded. */
+	ret = proctrace_open(&tr->proc, t, probeset_read_stack, &tr->ps,
+			     o->stack_depth < 0 ? 0 : o->stack_depth > GS_STACK_DEPTH_MAX ?
+			     GS_STACK_DEPTH_MAX : o->stack_depth, err, errlen);
+	if (ret)
+		return ret;
+	tr->coll = tr->proc.coll;
+	ret = probeset_load(&tr->ps, t, &po, err, errlen);
+	if (ret)
+		goto err_close_proc;
+	tr->stack_depth = tr->ps.stack_depth;
+	tr->rb = ring_buffer__new(probeset_events_fd(&tr->ps), on_ring_record, tr, NULL);
+	if (!tr->rb) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot set up the ring buffer: %s", strerror(-ret));
+		goto err_close_probes;
+	}
+	ret = probeset_attach(&tr->ps, t, &po, err, errlen);
+	if (ret)
+		goto err_free_rb;
+	tr->attach_begin_ns = tr->ps.attach_begin_ns;
+	tr->attach_ns = tr->ps.attach_ns;
+	if (tr->park)
+		tr->park_since = tr->attach_ns;
+	ret = proctrace_baseline(&tr->proc, tr->attach_ns, drain, tr, err, errlen);
+	if (ret)
+		goto err_detach;
+	tr->baseline_ns = tr->proc.baseline_ns;
+	tr->baseline_live = tr->proc.baseline_live;
+	return 0;
+
+err_detach:
+	probeset_detach(&tr->ps);
+err_free_rb:
+	ring_buffer__free(tr->rb);
+	tr->rb = NULL;
+err_close_probes:
+	probeset_close(&tr->ps);
+err_close_proc:
+	proctrace_close(&tr->proc);
+	tr->coll = NULL;
+	return ret;
+}
+
+int tracer_poll(struct tracer *tr, int timeout_ms)
+{
+	int n;
+
+	if (tr->target_exited)
+		return 0;
+	/* Records do not wake us (see wakeup_bytes in the BPF code) until
+	 * the buffer fills up: drain whatever arrived when the wait ends. */
+	n = ring_buffer__poll(tr->rb, timeout_ms);
+	if (n == -EINTR)
+		n = 0;
+	if (n >= 0)
+		n += ring_buffer__consume(tr->rb);
+	if (proctrace_gone(&tr->proc) || proctrace_execed(&tr->proc)) {
+		/* Records the target made before dying are still queued. */
+		ring_buffer__consume(tr->rb);
+		tr->target_exited = tr->proc.exited = true;
+		tr->exited_ns = tr->proc.exited_ns = monotonic_ns();
+		collector_sample(tr->coll, tr->exited_ns, true);
+	} else {
+		uint64_t now = monotonic_ns();
+
+		if (tr->park && tr->park_sample_pct < 100)
+			park_duty_cycle(tr, now);
+		if (now - tr->parks_read_ns >= PARKS_READ_EVERY_NS)
+			read_parks(tr, now);
+		collector_sample(tr->coll, now, false);
+	}
+	return n;
+}
+
+int tracer_refresh_waits(struct tracer *tr)
+{
+	if (tr->target_exited || !tr->rb)
+		return -ESRCH;
+	return proctrace_refresh_waits(&tr->proc, drain, tr);
+}
+
+void tracer_stats(const struct tracer *tr, uint64_t stats[GS_STAT_MAX])
+{
+	probeset_stats(&tr->ps, stats);
+}
+
+/*
+ * The end of a trace is one instant: the cut.  No record stamped after it
+ * counts (collector_cut), so the probes may go on firing while they are
+ * removed; the end snapshot, read right after the cut, gives the final
+ * wait reasons and the end check.  A target that exited is cut when it
+ * was seen gone.
+ */
+void tracer_detach(struct tracer *tr)
+{
+	bool tracing = tr->coll && tr->ps.nlinks;
+	uint64_t cut = tr->target_exited ? tr->exited_ns : monotonic_ns();
+
+	if (tracing) {
+		collector_cut(tr->coll, cut);
+		if (!tr->target_exited)
+			proctrace_end_snapshot(&tr->proc);
+	}
+	park_probe_off(tr, cut);
+	probeset_detach(&tr->ps);
+	/* Unregistering a uprobe waits for an RCU grace period, tens of ms
+	 * during which the remaining probes keep firing: drain after, so
+	 * every record stamped before the cut is in. */
+	if (tr->rb)
+		ring_buffer__consume(tr->rb);
+	if (tr->coll && tr->ps.skel)
+		read_parks(tr, cut);	/* counters stay after the detach */
+	if (tracing && !tr->target_exited)
+		collector_sample(tr->coll, cut, true);
+}
+
+void tracer_stop(struct tracer *tr)
+{
+	tracer_detach(tr);
+	ring_buffer__free(tr->rb);
+	tr->rb = NULL;
+	probeset_close(&tr->ps);
+	proctrace_close(&tr->proc);
+	tr->coll = NULL;
+}
