@@ -33,18 +33,8 @@
 #include <uthash.h>
 #include "process/snapshot.h"
 #include "analysis/trend.h"
+#include "process/siteinfo.h"
 
-struct site_info {
-	char function[160];	/* function containing the go statement */
-	char file[256];
-	int line;
-	char start_function[160];	/* the goroutine's entry function */
-	bool system;		/* excluded from runtime.NumGoroutine() */
-};
-
-/* Fills info for a site: gopc is the go statement's return address. */
-typedef void (*site_symbolizer)(void *ctx, uint64_t gopc, uint64_t startpc,
-				struct site_info *info);
 
 #define WAIT_REASONS_MAX 256
 

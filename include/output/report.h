@@ -9,7 +9,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include "output/duration.h"
+#include "common/duration.h"
 #include "trace/tracer.h"
 
 struct report_ctx {

@@ -56,7 +56,7 @@ static inline uint64_t target_addr(const struct target *t, uint64_t link_addr)
 }
 
 struct site_info;
-/* A site_symbolizer (collector.h) for this target; ctx is the target. */
+/* A site_symbolizer (process/siteinfo.h) for this target; ctx is the target. */
 void target_symbolize_site(void *ctx, uint64_t gopc, uint64_t startpc,
 			   struct site_info *info);
 

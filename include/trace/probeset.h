@@ -43,6 +43,10 @@ struct probeset {
 	uint64_t attach_ns;	/* every probe live (CLOCK_MONOTONIC) */
 };
 
+/* The creation stack depth walked for --stack-depth asked: 0 to
+ * GS_STACK_DEPTH_MAX. */
+int probeset_stack_depth(int asked);
+
 /* Open and load the BPF object for t's binary (its offsets).  On failure
  * err holds one line and nothing is left to close. */
 int probeset_load(struct probeset *ps, const struct target *t,

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "analysis/diagnose.h"
+#include "common/timeunits.h"
 #include "binary/waitreasons.h"
 
-#define NS_PER_S 1e9
 
 /* The live count in the sample nearest the middle of the window. */
 static uint64_t live_mid(const struct diagnose_ctx *dc, const struct site *s)
@@ -102,8 +102,8 @@ void diagnose_site(const struct diagnose_ctx *dc, const struct site *s,
 	in.live_mid = live_mid(dc, s);
 	add_waits(dc, s, &in, out);
 	verdict_judge(&in, &out->verdict);
-	out->created_per_s = window ? s->created * NS_PER_S / window : 0;
-	out->exited_per_s = window ? s->exited * NS_PER_S / window : 0;
+	out->created_per_s = per_second(s->created, window);
+	out->exited_per_s = per_second(s->exited, window);
 }
 
 static int cmp_diagnoses(const void *a, const void *b)

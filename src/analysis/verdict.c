@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "output/duration.h"
+#include "common/duration.h"
 #include "analysis/verdict.h"
+#include "common/timeunits.h"
 
-#define NS_PER_S 1000000000ull
 
 const char *verdict_name(enum verdict_kind k)
 {
@@ -59,10 +59,6 @@ uint64_t verdict_age_threshold(uint64_t lifetime_p90_ns, uint64_t timed_exits)
 	return t > VERDICT_MIN_AGE_NS ? t : VERDICT_MIN_AGE_NS;
 }
 
-static double per_s(uint64_t n, uint64_t window_ns)
-{
-	return window_ns ? (double)n * NS_PER_S / (double)window_ns : 0;
-}
 
 /* "; 63 wait on chan send; oldest 3h12m+" */
 static void add_wait_and_age(const struct verdict_input *in, char *buf, size_t len)
@@ -114,7 +110,7 @@ static void survivors_reason(const struct verdict_input *in, char *buf, size_t l
 		format_age(life, sizeof(life), in->lifetime_p90_ns);
 	snprintf(buf, len, "+%" PRIu64 " in %s (%.2g/s), %" PRIu64 " alive past %s (%s%s)",
 		 in->live - in->live_at_start, window,
-		 per_s(in->live - in->live_at_start, in->window_ns),
+		 per_second(in->live - in->live_at_start, in->window_ns),
 		 in->new_aged, thr, in->timed_exits ? "usual lifetime " : "none exited",
 		 in->timed_exits ? life : "");
 }

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "output/duration.h"
+#include "common/duration.h"
 #include "output/htmlreport.h"
 #include "output/outfile.h"
 

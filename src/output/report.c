@@ -11,10 +11,10 @@
 
 #include "analysis/diagnose.h"
 #include "process/gostack.h"
+#include "common/timeunits.h"
 #include "output/report.h"
 #include "binary/waitreasons.h"
 
-#define NS_PER_S 1000000000.0
 
 static const char *reason_text(int minor, unsigned reason, char *buf, size_t len)
 {
@@ -30,7 +30,7 @@ static double duration_s(const struct report_ctx *r)
 {
 	uint64_t end = r->tr->target_exited ? r->tr->exited_ns : r->now_ns;
 
-	return end > r->tr->attach_ns ? (end - r->tr->attach_ns) / NS_PER_S : 0;
+	return end > r->tr->attach_ns ? ns_to_s(end - r->tr->attach_ns) : 0;
 }
 
 static struct json_object *hex_pc(uint64_t pc)
@@ -182,7 +182,7 @@ static void add_diagnosis(struct json_object *o, const struct diagnosis *d)
  * (with --park-sample the probe is off part of the time). */
 static double park_live_s(const struct report_ctx *r)
 {
-	return tracer_park_live_ns(r->tr, r->now_ns) / NS_PER_S;
+	return ns_to_s(tracer_park_live_ns(r->tr, r->now_ns));
 }
 
 /* A site's park counters (--park): all, per second the probe was live,
@@ -296,7 +296,7 @@ static struct json_object *site_json(const struct report_ctx *r, const struct si
 	}
 	json_object_object_add(o, "wait_reasons", waits);
 	json_object_object_add(o, "oldest_age_s",
-			       live ? json_object_new_double(age / NS_PER_S) : NULL);
+			       live ? json_object_new_double(ns_to_s(age)) : NULL);
 	json_object_object_add(o, "oldest_age_is_lower_bound",
 			       json_object_new_boolean(live && lower));
 	if (st)
@@ -439,7 +439,7 @@ struct json_object *report_capture_json(const struct report_ctx *r)
 	json_object_object_add(verdict_counts, "ok", json_object_new_uint64(verdicts[VERDICT_OK]));
 	json_object_object_add(doc, "verdicts", verdict_counts);
 	json_object_object_add(doc, "series_step_s", json_object_new_double(
-		collector_trend(tr->coll)->step_ns / NS_PER_S));
+		ns_to_s(collector_trend(tr->coll)->step_ns)));
 	if (r->by_stack) {
 		const struct site_stack **sts = collector_sorted_stacks(tr->coll, &n);
 

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "output/duration.h"
+#include "common/duration.h"
 #include "output/topview.h"
 
 /* ---- the document, read defensively: fields may be missing ---- */

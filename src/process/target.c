@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "process/procmem.h"
-#include "analysis/collector.h"
+#include "process/siteinfo.h"
 #include "binary/gowrap.h"
 #include "process/target.h"
 

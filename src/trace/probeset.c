@@ -61,14 +61,18 @@ static void set_bpf_offsets(struct gostray_bpf *skel, const struct go_offsets *o
 	b->m_curg = o->m_curg;
 }
 
+int probeset_stack_depth(int asked)
+{
+	return asked < 0 ? 0 : asked > GS_STACK_DEPTH_MAX ? GS_STACK_DEPTH_MAX : asked;
+}
+
 int probeset_load(struct probeset *ps, const struct target *t,
 		  const struct probeset_opts *o, char *err, size_t errlen)
 {
 	int ret;
 
 	memset(ps, 0, sizeof(*ps));
-	ps->stack_depth = o->stack_depth < 0 ? 0 : o->stack_depth > GS_STACK_DEPTH_MAX ?
-			  GS_STACK_DEPTH_MAX : o->stack_depth;
+	ps->stack_depth = probeset_stack_depth(o->stack_depth);
 	libbpf_set_print(libbpf_quiet);
 	ps->skel = gostray_bpf__open();
 	if (!ps->skel) {

@@ -103,8 +103,7 @@ int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *
 			      o->park_sample_pct : 100;
 	/* The offsets are checked on the process before anything is loaded. */
 	ret = proctrace_open(&tr->proc, t, probeset_read_stack, &tr->ps,
-			     o->stack_depth < 0 ? 0 : o->stack_depth > GS_STACK_DEPTH_MAX ?
-			     GS_STACK_DEPTH_MAX : o->stack_depth, err, errlen);
+			     probeset_stack_depth(o->stack_depth), err, errlen);
 	if (ret)
 		return ret;
 	tr->coll = tr->proc.coll;

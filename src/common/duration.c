@@ -2,7 +2,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "output/duration.h"
+#include "common/duration.h"
 
 void format_age(char *buf, size_t len, uint64_t ns)
 {
