@@ -42,8 +42,10 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) \
 # src/ by pipeline stage: binary (what a Go executable holds), process
 # (the live target's memory and goroutines), trace (BPF probes and
 # per-process tracing), analysis (counts and verdicts), output (reports),
-# serve (node mode's HTTP endpoint), common; include/ mirrors it.
-STAGES := binary process trace analysis output serve common
+# serve (node mode's HTTP endpoint), common, cli (what the commands
+# share) and cmd (one file per command; src/main.c dispatches); include/
+# mirrors it.
+STAGES := binary process trace analysis output serve common cli cmd
 LIB_SRCS := $(wildcard $(STAGES:%=src/%/*.c))
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(OUTPUT)/%.o)
 MAIN_OBJ := $(OUTPUT)/main.o

@@ -20,17 +20,25 @@ struct diagnose_ctx {
 struct diagnosis {
 	const struct site *site;
 	struct verdict verdict;
-	const char *main_reason;	/* most common wait reason, NULL if none */
+	char main_reason[40];	/* most common wait reason, "" if none is parked */
 	uint64_t main_reason_count;
 	double created_per_s;
 	double exited_per_s;
 };
 
+/*
+ * The one rule for a site's main wait reason, used by every view: the
+ * reason most of its live parked goroutines wait on (the lower value on a
+ * tie), named as the runtime names it, or "waitreason N" when this Go
+ * version has no name for it.
+ */
+void diagnose_wait_name(int go_minor, unsigned reason, char *buf, size_t len);
+
 void diagnose_site(const struct diagnose_ctx *dc, const struct site *s,
 		   struct diagnosis *out);
 
-/* Every site, judged, sorted by verdict (leak first) then live count
- * (then created).  A malloc'ed array of *n. */
+/* Every site, judged, in the collector's order (the views' one order is
+ * the report model's, include/output/model.h).  A malloc'ed array of *n. */
 struct diagnosis *diagnose_all(const struct diagnose_ctx *dc, size_t *n);
 
 #endif /* GOSTRAY_DIAGNOSE_H */

@@ -16,8 +16,8 @@
 
 #include <json-c/json.h>
 #include <stddef.h>
+#include "output/model.h"
 #include "process/dump.h"
-#include "trace/tracer.h"
 
 #define CAPTUREDIR_BLOCKED_STACKS 20	/* groups kept in report.json */
 
@@ -26,11 +26,12 @@
 int capturedir_prepare(const char *dir, char *err, size_t errlen);
 
 /*
- * Writes the three files into dir.  doc is the capture document; the
- * largest blocked-stack groups of d (the end dump, NULL when the target
- * is gone) are added to it.  On failure err names the file.
+ * Writes the three files into dir: doc, the capture document of m as
+ * printed (report_capture_json, with m->blocked's groups when the end dump
+ * d was taken), the profile of d (NULL when the target is gone: of m's
+ * creation stacks) and the page.  On failure err names the file.
  */
-int capturedir_write(const char *dir, struct json_object *doc, const struct dump *d,
-		     const struct tracer *tr, char *err, size_t errlen);
+int capturedir_write(const char *dir, struct json_object *doc, const struct model *m,
+		     const struct dump *d, char *err, size_t errlen);
 
 #endif /* GOSTRAY_CAPTUREDIR_H */

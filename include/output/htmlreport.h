@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * report.html: the capture document (README "capture schema") as one
+ * report.html: a capture's report model (include/output/model.h) as one
  * self-contained page an on-call engineer can attach to an incident
  * ticket and open anywhere.  No network, fonts, images or scripts from
  * elsewhere (a Content-Security-Policy says so to the browser); the chart
@@ -16,8 +16,9 @@
 #ifndef GOSTRAY_HTMLREPORT_H
 #define GOSTRAY_HTMLREPORT_H
 
-#include <json-c/json.h>
 #include <stddef.h>
+
+#include "output/model.h"
 
 /* Lines in the chart at most: leak and suspect sites first, then the
  * other sites with the most live goroutines. */
@@ -28,7 +29,6 @@
  * (include/output/outfile.h), mode 0644.  0, or a negative errno with one line
  * in err.
  */
-int htmlreport_write(struct json_object *report, const char *path, char *err,
-		     size_t errlen);
+int htmlreport_write(const struct model *m, const char *path, char *err, size_t errlen);
 
 #endif /* GOSTRAY_HTMLREPORT_H */

@@ -24,14 +24,15 @@ int profile_view_parse(const char *name);
 int profile_write_dump(const struct dump *d, enum profile_view view, const char *path,
 		       char *err, size_t errlen);
 
-struct tracer;
+struct model;
 /*
- * The goroutines a capture saw alive at its end, by the call path that
- * created them (the creation stacks the probe walked; goroutines born
- * before attach have only their go statement).  Labels: created_by,
- * stack ("walked" or "before attach / unknown").
+ * The goroutines a capture saw alive at its end (a report model built
+ * with frames), by the call path that created them (the creation stacks
+ * the probe walked; goroutines born before attach have only their go
+ * statement).  Labels: created_by, stack ("walked" or "before attach /
+ * unknown"), start_function.
  */
-int profile_write_capture_creation(const struct tracer *tr, const char *path,
-				   char *err, size_t errlen);
+int profile_write_capture_creation(const struct model *m, const char *path, char *err,
+				   size_t errlen);
 
 #endif /* GOSTRAY_PROFILE_H */

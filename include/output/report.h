@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Report writers: every report has a plain-text and a JSON form
- * (json-c), built from the same data.
+ * The capture report, rendered from the report model (include/output/
+ * model.h): the JSON document is the contract for scripts and tests
+ * (README.md documents it); the text form is for people and fits an
+ * 80-column terminal.
  */
 #ifndef GOSTRAY_REPORT_H
 #define GOSTRAY_REPORT_H
@@ -9,44 +11,18 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include "common/duration.h"
-#include "trace/tracer.h"
 
-struct report_ctx {
-	const struct tracer *tr;
-	uint64_t now_ns;		/* when the counts were taken */
-	uint64_t stats[GS_STAT_MAX];	/* BPF counters */
-	bool show_system;		/* list runtime.* sites in the text table */
-	int max_rows;			/* text table rows, 0 = all */
-	int width;			/* text table width, 0 = unlimited */
-	bool by_stack;			/* rows per (site, creation stack) */
+#include "output/model.h"
+
+/* What the text form shows of a model. */
+struct report_text_opts {
+	bool show_system;	/* list runtime.* sites in the table */
+	int max_rows;		/* table rows, 0 = all */
+	int width;		/* table width, 0 = unlimited */
 };
 
-struct diagnosis;
-/* Every site's verdict at r->now_ns (include/analysis/diagnose.h), leak first. */
-struct diagnosis *report_diagnose(const struct report_ctx *r, size_t *n);
-
-/* The capture document (schema in README.md). Caller puts the object. */
-struct json_object *report_capture_json(const struct report_ctx *r);
-void report_capture_text(FILE *f, const struct report_ctx *r);
-
-struct json_object *report_info_json(const struct target *t);
-void report_info_text(FILE *f, const struct target *t);
-
-/* One frame of a creation stack, symbolized. */
-struct stack_frame {
-	uint64_t pc;		/* link-time return address */
-	const char *function;	/* owned by the target's gobin */
-	const char *file;
-	int line;
-	bool inlined;		/* a call inlined at pc into the next frame */
-};
-
-/* The frames of a creation stack, outermost last, at most max; returns
- * how many.  Every PC is a return address (looked up at pc - 1); calls
- * inlined at it are expanded into frames of their own (same pc). */
-int report_stack_frames(const struct target *t, const struct creation_stack *cs,
-			struct stack_frame *out, int max);
-
+/* The capture document (schema in README.md); the caller puts it. */
+struct json_object *report_capture_json(const struct model *m);
+void report_capture_text(FILE *f, const struct model *m, const struct report_text_opts *o);
 
 #endif /* GOSTRAY_REPORT_H */

@@ -1,35 +1,35 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * `gostray top` on a terminal: a full-screen table (ncursesw) of the
- * capture document (README "capture schema"), one row per site, and a
- * details view of one site's creation and blocked stacks.  The view only
- * reads documents; its caller traces, builds them and decides when.
+ * `gostray top` on a terminal: a full-screen table (ncursesw) of a report
+ * model (include/output/model.h), one row per site, and a details view of
+ * one site's creation and blocked stacks.  The view only shows models; its
+ * caller traces, builds them and decides when.
  *
- * The row model, sort and column layout below are plain functions on
- * strings (no terminal), so unit tests can check them.
+ * The rows, their sort and the column layout below are plain functions
+ * (no terminal), so unit tests can check them.
  */
 #ifndef GOSTRAY_TOPVIEW_H
 #define GOSTRAY_TOPVIEW_H
 
-#include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "output/model.h"
+#include "process/dump.h"
+
 #define TOPVIEW_QUIT 1
+#define TOPVIEW_BLOCKED_GROUPS 20	/* of the opened site, the largest */
 
 /* What the view asks its caller for. */
 struct topview_source {
 	void *ctx;
 	/*
-	 * Blocked-stack groups of the goroutines created at one site (its
-	 * "pc", link-time), as a json array like the document's
-	 * "blocked_stacks"; NULL on error with one line in err.  The view
-	 * owns (puts) the result.  Called once per opened site: a dump reads
-	 * every goroutine's stack.
+	 * Every goroutine's blocked stack now (a dump, malloc'ed; the view
+	 * dump_free()s and frees it); NULL on error with one line in err.
+	 * Called once per opened site: a dump reads every goroutine's stack.
 	 */
-	struct json_object *(*blocked_stacks)(void *ctx, const char *site_pc,
-					      char *err, size_t errlen);
+	struct dump *(*take_dump)(void *ctx, char *err, size_t errlen);
 };
 
 struct topview;
@@ -37,8 +37,9 @@ struct topview;
 /* NULL with err set when stdout/stdin is not a usable terminal. */
 struct topview *topview_open(const struct topview_source *src, bool show_system,
 			     char *err, size_t errlen);
-/* Shows doc; keeps a reference to it for redraws (resize, keys). */
-void topview_draw(struct topview *v, struct json_object *doc);
+/* Shows m, a malloc'ed model the view now owns: it keeps it for redraws
+ * (resize, keys) and model_free()s and frees it when done with it. */
+void topview_draw(struct topview *v, struct model *m);
 /* Handles keys for up to wait_ms (less when a signal arrives); returns
  * TOPVIEW_QUIT when the user quits, else 0. */
 int topview_keys(struct topview *v, int wait_ms);
@@ -48,7 +49,7 @@ void topview_close(struct topview *v);
 /* ---- pure parts ---- */
 
 enum topview_sort {
-	TOPVIEW_SORT_VERDICT,	/* leak, suspect, ok, then live */
+	TOPVIEW_SORT_VERDICT,	/* the report model's order (model_row_cmp) */
 	TOPVIEW_SORT_LIVE,
 	TOPVIEW_SORT_CREATED,	/* created/s */
 	TOPVIEW_SORT_EXITED,	/* exited/s */
@@ -56,12 +57,10 @@ enum topview_sort {
 	TOPVIEW_SORT_MAX,
 };
 
-enum topview_verdict { TOPVIEW_LEAK, TOPVIEW_SUSPECT, TOPVIEW_OK, TOPVIEW_UNJUDGED };
-
-/* One table row: a site of the document, its fields copied out. */
+/* One table row: a row of the model, as the table shows it. */
 struct topview_row {
-	char key[48];		/* pc (and its caller's with --by stack): stable across documents */
-	enum topview_verdict verdict;
+	char key[48];		/* pc (and stack id with --by stack): stable across models */
+	enum verdict_kind verdict;
 	int64_t live;
 	double created_per_s, exited_per_s;
 	double age_s;		/* oldest live goroutine, < 0: none alive */
@@ -69,12 +68,12 @@ struct topview_row {
 	char wait[40];		/* main wait reason, "" when none */
 	char site[192];		/* "file.go:LINE function [<- caller.go:LINE]" */
 	char start[128];	/* the goroutines' entry function */
-	struct json_object *obj;	/* the site in the document (borrowed) */
+	const struct model_row *src;	/* in the model (borrowed) */
 };
 
-/* The rows of doc's "sites" (system sites only when show_system), in
- * document order; returns how many, *rows malloc'ed (free it). */
-size_t topview_rows(struct json_object *doc, bool show_system, struct topview_row **rows);
+/* The rows of m (system sites only when show_system), in the model's
+ * order; returns how many, *rows malloc'ed (free it). */
+size_t topview_rows(const struct model *m, bool show_system, struct topview_row **rows);
 void topview_sort(struct topview_row *rows, size_t n, enum topview_sort by);
 const char *topview_sort_name(enum topview_sort by);
 /* The row with key after a refresh, else old_index clamped to the rows. */

@@ -60,10 +60,22 @@ size_t dump_group(const struct dump *d, size_t **order, size_t **group_start);
 
 struct json_object *dump_json(const struct dump *d, bool grouped);
 
-/* The largest groups (at most max) as a report's "blocked_stacks" (README
- * "capture schema"); only those created at gopc (a runtime address) unless
- * gopc is 0. */
-struct json_object *dump_blocked_json(const struct dump *d, uint64_t gopc, size_t max);
+/* A group of goroutines blocked alike: same state, stack and creator. */
+struct dump_blocked_group {
+	const struct dump_goroutine *g;	/* its first: state, frames, creator */
+	size_t count;
+	int64_t wait_minutes;	/* the longest wait of the group, -1 unknown */
+};
+
+/* The largest groups (at most max), only those created at gopc (a
+ * runtime address) unless gopc is 0: a malloc'ed array, *out NULL when
+ * there is none or no memory. */
+size_t dump_blocked_groups(const struct dump *d, uint64_t gopc, size_t max,
+			   struct dump_blocked_group **out);
+
+/* Frames as every JSON document of gostray has them: function, file, line,
+ * pc (runtime), inlined. */
+struct json_object *dump_frames_json(const struct go_frame *f, size_t n);
 void dump_text(FILE *f, const struct dump *d, bool grouped);
 
 #endif /* GOSTRAY_DUMP_H */

@@ -2,6 +2,7 @@
 /*
  * From a collector's counts to verdicts (include/analysis/diagnose.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,16 @@
 #include "common/timeunits.h"
 #include "binary/waitreasons.h"
 
+
+void diagnose_wait_name(int go_minor, unsigned reason, char *buf, size_t len)
+{
+	const char *name = go_waitreason_name(go_minor, reason);
+
+	if (name && *name)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "waitreason %u", reason);
+}
 
 /* The live count in the sample nearest the middle of the window. */
 static uint64_t live_mid(const struct diagnose_ctx *dc, const struct site *s)
@@ -58,8 +69,9 @@ static void add_waits(const struct diagnose_ctx *dc, const struct site *s,
 		default:
 			break;
 		}
-		if (name && *name && n > out->main_reason_count) {
-			out->main_reason = name;
+		if (n > out->main_reason_count) {
+			diagnose_wait_name(dc->go_minor, i, out->main_reason,
+					   sizeof(out->main_reason));
 			out->main_reason_count = n;
 		}
 	}
@@ -68,7 +80,7 @@ static void add_waits(const struct diagnose_ctx *dc, const struct site *s,
 		if (!in->forever_reason)
 			in->forever_reason = "what Go's GC proved unreachable";
 	}
-	in->main_reason = out->main_reason;
+	in->main_reason = out->main_reason_count ? out->main_reason : NULL;
 	in->main_reason_count = out->main_reason_count;
 }
 
@@ -106,19 +118,6 @@ void diagnose_site(const struct diagnose_ctx *dc, const struct site *s,
 	out->exited_per_s = per_second(s->exited, window);
 }
 
-static int cmp_diagnoses(const void *a, const void *b)
-{
-	const struct diagnosis *x = a, *y = b;
-
-	if (x->verdict.kind != y->verdict.kind)
-		return x->verdict.kind < y->verdict.kind ? 1 : -1;
-	if (x->site->live != y->site->live)
-		return x->site->live < y->site->live ? 1 : -1;
-	if (x->site->created != y->site->created)
-		return x->site->created < y->site->created ? 1 : -1;
-	return x->site->gopc < y->site->gopc ? -1 : (x->site->gopc > y->site->gopc);
-}
-
 struct diagnosis *diagnose_all(const struct diagnose_ctx *dc, size_t *n)
 {
 	const struct site **sites = collector_sorted_sites(dc->c, n);
@@ -136,6 +135,5 @@ struct diagnosis *diagnose_all(const struct diagnose_ctx *dc, size_t *n)
 	for (i = 0; i < *n; i++)
 		diagnose_site(dc, sites[i], &out[i]);
 	free(sites);
-	qsort(out, *n, sizeof(*out), cmp_diagnoses);
 	return out;
 }

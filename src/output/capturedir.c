@@ -66,19 +66,16 @@ static int write_json(const char *path, struct json_object *doc, char *err, size
 	return outfile_commit(&out, err, errlen);
 }
 
-int capturedir_write(const char *dir, struct json_object *doc, const struct dump *d,
-		     const struct tracer *tr, char *err, size_t errlen)
+int capturedir_write(const char *dir, struct json_object *doc, const struct model *m,
+		     const struct dump *d, char *err, size_t errlen)
 {
 	char path[4096];
 	int ret;
 
-	if (d)
-		json_object_object_add(doc, "blocked_stacks",
-				       dump_blocked_json(d, 0, CAPTUREDIR_BLOCKED_STACKS));
 	ret = path_in(path, sizeof(path), dir, "goroutines.pb.gz", err, errlen);
 	if (!ret)
 		ret = d ? profile_write_dump(d, PROFILE_BY_BLOCKED, path, err, errlen) :
-			  profile_write_capture_creation(tr, path, err, errlen);
+			  profile_write_capture_creation(m, path, err, errlen);
 	if (!ret)
 		ret = path_in(path, sizeof(path), dir, "report.json", err, errlen);
 	if (!ret)
@@ -86,6 +83,6 @@ int capturedir_write(const char *dir, struct json_object *doc, const struct dump
 	if (!ret)
 		ret = path_in(path, sizeof(path), dir, "report.html", err, errlen);
 	if (!ret)
-		ret = htmlreport_write(doc, path, err, errlen);
+		ret = htmlreport_write(m, path, err, errlen);
 	return ret;
 }

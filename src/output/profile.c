@@ -11,8 +11,8 @@
 
 #include "output/pprof.h"
 #include "output/profile.h"
-#include "output/report.h"
-#include "trace/tracer.h"
+#include "output/model.h"
+#include "process/target.h"
 
 int profile_view_parse(const char *name)
 {
@@ -135,7 +135,7 @@ int profile_write_dump(const struct dump *d, enum profile_view view, const char 
 	return profile_finish(p, ret, path, err, errlen);
 }
 
-/* Logical frames (report_stack_frames) back into pprof locations: frames
+/* Logical frames (model_stack_frames) back into pprof locations: frames
  * sharing a PC are one location, its inlined calls as extra lines. */
 static size_t frames_to_locations(const struct stack_frame *f, int nf,
 				  struct pprof_location *locs, struct pprof_line *lines,
@@ -156,48 +156,53 @@ static size_t frames_to_locations(const struct stack_frame *f, int nf,
 	return n;
 }
 
-int profile_write_capture_creation(const struct tracer *tr, const char *path,
-				   char *err, size_t errlen)
+/* One sample per call path with live goroutines at the end. */
+static int add_stack_sample(struct pprof_profile *p, const struct target *t,
+			    const struct model_row *r, const struct model_stack *st)
 {
-	static struct stack_frame frames[CREATION_STACK_MAX];
 	static struct pprof_line lines[CREATION_STACK_MAX];
 	static struct pprof_location locs[CREATION_STACK_MAX];
-	struct pprof_profile *p = profile_begin(tr->t, "capture", ": live goroutines at "
-						"the end, by creation stack");
-	const struct site_stack **sts;
+	struct pprof_label labels[3];
 	char created[512];
-	size_t n = 0, i;
+	size_t nl;
+
+	if (st->known && st->nframes) {
+		nl = frames_to_locations(st->frames, st->nframes, locs, lines,
+					 CREATION_STACK_MAX);
+	} else {
+		/* Born before attach: only its go statement is known. */
+		location_of(t, r->site->gopc, &locs[0], lines);
+		nl = 1;
+	}
+	snprintf(created, sizeof(created), "%s %s:%d", r->function, r->file, r->line);
+	labels[0] = (struct pprof_label){ .key = "created_by", .str = created };
+	labels[1] = (struct pprof_label){ .key = "stack",
+		.str = st->known ? "walked" : "before attach / unknown" };
+	labels[2] = (struct pprof_label){ .key = "start_function", .str = r->start_function };
+	return pprof_add_sample(p, locs, nl, (int64_t)st->live, labels, 3);
+}
+
+int profile_write_capture_creation(const struct model *m, const char *path, char *err,
+				   size_t errlen)
+{
+	const struct target *t = m->target;
+	struct pprof_profile *p = profile_begin(t, "capture", ": live goroutines at "
+						"the end, by creation stack");
+	size_t i, j;
 	int ret = 0;
 
 	if (!p) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	sts = collector_sorted_stacks(tr->coll, &n);
-	for (i = 0; i < n && !ret; i++) {
-		const struct site_stack *st = sts[i];
-		const struct site *s = st->site;
-		struct pprof_label labels[2];
-		size_t nl;
+	for (i = 0; i < m->nrows && !ret; i++) {
+		const struct model_row *r = &m->rows[i];
 
-		if (!st->live || s->info.system)
+		if (r->system)
 			continue;
-		if (st->stack) {
-			int nf = report_stack_frames(tr->t, st->stack, frames, CREATION_STACK_MAX);
-
-			nl = frames_to_locations(frames, nf, locs, lines, CREATION_STACK_MAX);
-		} else {
-			/* Born before attach: only its go statement is known. */
-			location_of(tr->t, s->gopc, &locs[0], lines);
-			nl = 1;
-		}
-		snprintf(created, sizeof(created), "%s %s:%d", s->info.function, s->info.file,
-			 s->info.line);
-		labels[0] = (struct pprof_label){ .key = "created_by", .str = created };
-		labels[1] = (struct pprof_label){ .key = "stack",
-			.str = st->stack ? "walked" : "before attach / unknown" };
-		ret = pprof_add_sample(p, locs, nl, (int64_t)st->live, labels, 2);
+		for (j = 0; j < r->nstacks && !ret; j++)
+			if (r->stacks[j].live)
+				ret = add_stack_sample(p, t, r, &r->stacks[j]);
 	}
-	free(sts);
 	return profile_finish(p, ret, path, err, errlen);
 }

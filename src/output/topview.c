@@ -21,42 +21,6 @@
 #include "common/duration.h"
 #include "output/topview.h"
 
-/* ---- the document, read defensively: fields may be missing ---- */
-
-static struct json_object *field(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-static const char *str_field(struct json_object *o, const char *key, const char *none)
-{
-	struct json_object *v = field(o, key);
-
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : none;
-}
-
-static int64_t int_field(struct json_object *o, const char *key)
-{
-	struct json_object *v = field(o, key);
-
-	return v ? json_object_get_int64(v) : 0;
-}
-
-static double num_field(struct json_object *o, const char *key, double none)
-{
-	struct json_object *v = field(o, key);
-
-	return v ? json_object_get_double(v) : none;
-}
-
-/* Arrays' length, 0 for anything else (json-c asserts on those). */
-static size_t array_len(struct json_object *a)
-{
-	return a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
-}
-
 static const char *base_name(const char *path)
 {
 	const char *slash = path ? strrchr(path, '/') : NULL;
@@ -64,94 +28,56 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path ? path : "?";
 }
 
-static enum topview_verdict verdict_of(const char *s)
-{
-	if (!s)
-		return TOPVIEW_UNJUDGED;
-	if (!strcmp(s, "leak"))
-		return TOPVIEW_LEAK;
-	if (!strcmp(s, "suspect"))
-		return TOPVIEW_SUSPECT;
-	if (!strcmp(s, "ok"))
-		return TOPVIEW_OK;
-	return TOPVIEW_UNJUDGED;
-}
-
-static const char *verdict_text(enum topview_verdict v)
-{
-	static const char *const names[] = { "leak", "suspect", "ok", "?" };
-
-	return names[v];
-}
-
 /*
- * With --by stack a site appears once per creation stack: the key adds a
- * hash of the stack's return addresses, and the row names the first
- * caller so the rows of one site can be told apart.
+ * With --by stack a site appears once per creation stack: the key adds
+ * the stack's id (the collector's, stable for the trace), and the row
+ * names the first caller so the rows of one site can be told apart.
  */
-static void stack_identity(struct topview_row *r, struct json_object *cs)
+static void stack_identity(struct topview_row *r, const struct model_row *mr)
 {
-	struct json_object *frames = field(cs, "frames");
-	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
-	size_t i, n, len = strlen(r->site);
-	const char *caller = NULL;
-	int line = 0;
+	const struct model_stack *st = mr->nstacks ? &mr->stacks[0] : NULL;
+	size_t len = strlen(r->site);
 
-	n = array_len(frames);
-	for (i = 0; i < n; i++) {
-		struct json_object *f = json_object_array_get_idx(frames, i);
-		const char *p = str_field(f, "pc", "");
-
-		for (; *p; p++)
-			h = (h ^ (unsigned char)*p) * 1099511628211ull;
-		h = (h ^ '/') * 1099511628211ull;
-		if (i == 1) {
-			caller = str_field(f, "file", "?");
-			line = (int)int_field(f, "line");
-		}
-	}
-	snprintf(r->key + strlen(r->key), sizeof(r->key) - strlen(r->key), "/%016" PRIx64,
-		 n ? h : 0);
-	if (!n)
+	snprintf(r->key + strlen(r->key), sizeof(r->key) - strlen(r->key), "/%" PRIu32,
+		 mr->stack->id);
+	if (!st || !st->known)
 		snprintf(r->site + len, sizeof(r->site) - len, " <- ?");
-	else if (caller)
-		snprintf(r->site + len, sizeof(r->site) - len, " <- %s:%d", base_name(caller), line);
+	else if (st->nframes > 1)
+		snprintf(r->site + len, sizeof(r->site) - len, " <- %s:%d",
+			 base_name(st->frames[1].file), st->frames[1].line);
 }
 
-static void fill_row(struct topview_row *r, struct json_object *site)
+static void fill_row(struct topview_row *r, const struct model_row *mr)
 {
 	memset(r, 0, sizeof(*r));
-	r->obj = site;
-	snprintf(r->key, sizeof(r->key), "%s", str_field(site, "pc", "?"));
-	r->verdict = verdict_of(str_field(site, "verdict", NULL));
-	r->live = int_field(site, "live");
-	r->created_per_s = num_field(site, "created_per_s", 0);
-	r->exited_per_s = num_field(site, "exited_per_s", 0);
-	r->age_s = r->live > 0 ? num_field(site, "oldest_age_s", -1) : -1;
-	r->age_lower_bound = json_object_get_boolean(field(site, "oldest_age_is_lower_bound"));
-	snprintf(r->wait, sizeof(r->wait), "%s", str_field(site, "main_wait_reason", ""));
-	snprintf(r->site, sizeof(r->site), "%s:%d %s", base_name(str_field(site, "file", "?")),
-		 (int)int_field(site, "line"), str_field(site, "function", "?"));
-	snprintf(r->start, sizeof(r->start), "%s", str_field(site, "start_function", "?"));
-	if (json_object_object_get_ex(site, "creation_stack", NULL))	/* null: unknown */
-		stack_identity(r, field(site, "creation_stack"));
+	r->src = mr;
+	snprintf(r->key, sizeof(r->key), "0x%" PRIx64, mr->pc);
+	r->verdict = mr->verdict;
+	r->live = (int64_t)mr->live;
+	r->created_per_s = mr->created_per_s;
+	r->exited_per_s = mr->exited_per_s;
+	r->age_s = mr->has_age ? mr->oldest_age_s : -1;
+	r->age_lower_bound = mr->oldest_age_is_lower_bound;
+	snprintf(r->wait, sizeof(r->wait), "%s", mr->main_wait ? mr->main_wait : "");
+	snprintf(r->site, sizeof(r->site), "%s:%d %s", base_name(mr->file), mr->line,
+		 mr->function ? mr->function : "?");
+	snprintf(r->start, sizeof(r->start), "%s",
+		 mr->start_function ? mr->start_function : "?");
+	if (mr->stack)
+		stack_identity(r, mr);
 }
 
-size_t topview_rows(struct json_object *doc, bool show_system, struct topview_row **rows)
+size_t topview_rows(const struct model *m, bool show_system, struct topview_row **rows)
 {
-	struct json_object *sites = field(doc, "sites");
-	size_t i, n, k = 0;
+	size_t i, k = 0;
 
 	*rows = NULL;
-	n = array_len(sites);
-	if (!n || !(*rows = calloc(n, sizeof(**rows))))
+	if (!m || !m->nrows || !(*rows = calloc(m->nrows, sizeof(**rows))))
 		return 0;
-	for (i = 0; i < n; i++) {
-		struct json_object *s = json_object_array_get_idx(sites, i);
-
-		if (!show_system && json_object_get_boolean(field(s, "system")))
+	for (i = 0; i < m->nrows; i++) {
+		if (!show_system && m->rows[i].system)
 			continue;
-		fill_row(&(*rows)[k++], s);
+		fill_row(&(*rows)[k++], &m->rows[i]);
 	}
 	return k;
 }
@@ -169,8 +95,7 @@ static int row_cmp(const void *pa, const void *pb, void *arg)
 
 	switch (by) {
 	case TOPVIEW_SORT_VERDICT:
-		c = (int)a->verdict - (int)b->verdict;
-		break;
+		break;	/* the model's order, below */
 	case TOPVIEW_SORT_CREATED:
 		c = desc(a->created_per_s, b->created_per_s);
 		break;
@@ -183,9 +108,12 @@ static int row_cmp(const void *pa, const void *pb, void *arg)
 	default:
 		break;
 	}
-	if (!c)
+	if (!c && by != TOPVIEW_SORT_VERDICT)
 		c = desc((double)a->live, (double)b->live);
-	/* Ties in a fixed order, or equal rows would swap on every refresh. */
+	/* Then the model's order, and ties in a fixed one, or equal rows
+	 * would swap on every refresh. */
+	if (!c && a->src && b->src)
+		c = model_row_cmp(a->src, b->src);
 	if (!c)
 		c = strcmp(a->site, b->site);
 	return c ? c : strcmp(a->key, b->key);
@@ -387,7 +315,7 @@ int topview_format_row(const struct topview_layout *l, const struct topview_row 
 	format_rate(cre, sizeof(cre), r->created_per_s);
 	format_rate(ex, sizeof(ex), r->exited_per_s);
 	topview_format_age(age, sizeof(age), r->age_s, r->age_lower_bound);
-	sb_add(&b, "%-*s %*s %*s %*s %*s", VERDICT_W, verdict_text(r->verdict), NUM_W, live,
+	sb_add(&b, "%-*s %*s %*s %*s %*s", VERDICT_W, verdict_name(r->verdict), NUM_W, live,
 	       NUM_W, cre, NUM_W, ex, NUM_W, age);
 	text_columns(&b, l, r->wait[0] ? r->wait : "-", r->site, r->start);
 	return sb_finish(&b, l->width);
@@ -409,16 +337,20 @@ struct topview {
 	SCREEN *screen;
 	char *saved_ctype;		/* the locale before ncursesw needed the user's */
 	bool colors;
-	struct json_object *doc;	/* the last document drawn (ours) */
-	struct topview_row *rows;	/* of doc, sorted */
+	struct model *model;		/* the last model drawn (ours) */
+	struct topview_row *rows;	/* of model, sorted */
 	size_t nrows;
 	enum topview_sort sort;
 	size_t sel, top;		/* selected row, first row shown */
 	char sel_key[48];		/* the selection, by site (and stack) */
 
 	bool details;			/* the details screen is up */
-	struct json_object *site;	/* its site (ours), kept if it disappears */
-	struct json_object *blocked;	/* its blocked stacks (ours), or NULL */
+	const struct model_row *site;	/* its site, in site_model */
+	struct model *site_model;	/* model or an older one (ours): the site
+					 * stays shown when it disappears */
+	struct dump *dump;		/* read when opened (ours), or NULL */
+	struct dump_blocked_group *blocked;	/* the site's groups in dump */
+	size_t nblocked;
 	char blocked_err[256];
 	struct dline *lines;
 	size_t nlines, cap;
@@ -443,13 +375,16 @@ static void restore_at_exit(void)
 		endwin();
 }
 
-static int verdict_attr(const struct topview *v, enum topview_verdict vd)
+static int verdict_attr(const struct topview *v, enum verdict_kind vd)
 {
-	static const short pairs[] = { PAIR_LEAK, PAIR_SUSPECT, PAIR_OK, 0 };
+	static const short pairs[] = {
+		[VERDICT_OK] = PAIR_OK, [VERDICT_SUSPECT] = PAIR_SUSPECT,
+		[VERDICT_LEAK] = PAIR_LEAK,
+	};
 
 	if (!v->colors)
-		return vd == TOPVIEW_LEAK ? A_BOLD : A_NORMAL;
-	return COLOR_PAIR(pairs[vd]) | (vd == TOPVIEW_LEAK ? A_BOLD : A_NORMAL);
+		return vd == VERDICT_LEAK ? A_BOLD : A_NORMAL;
+	return COLOR_PAIR(pairs[vd]) | (vd == VERDICT_LEAK ? A_BOLD : A_NORMAL);
 }
 
 /* Text at y, x, cut at the screen's edge; returns the column after it. */
@@ -476,39 +411,28 @@ static int put(int y, int x, int attr, const char *fmt, ...)
 
 static void draw_header(struct topview *v)
 {
-	struct json_object *doc = v->doc, *tot = field(doc, "totals"), *vd = field(doc, "verdicts");
-	int64_t count[3] = { 0 };
+	static const enum verdict_kind order[] = { VERDICT_LEAK, VERDICT_SUSPECT, VERDICT_OK };
+	const struct model *m = v->model;
+	const struct collector_totals *t = &m->totals;
 	char elapsed[24];
-	size_t i, hidden = 0, nsites;
 	int x, k;
 
-	format_age(elapsed, sizeof(elapsed), (uint64_t)(num_field(doc, "duration_s", 0) * 1e9));
-	x = put(0, 0, A_BOLD, "%s[%" PRId64 "]", base_name(str_field(doc, "exe", "?")),
-		int_field(doc, "pid"));
-	x = put(0, x, A_NORMAL, " %s  traced %s", str_field(doc, "go_version", "go?"), elapsed);
-	if (json_object_get_boolean(field(doc, "target_exited")))
+	format_age(elapsed, sizeof(elapsed), (uint64_t)(m->duration_s * 1e9));
+	x = put(0, 0, A_BOLD, "%s[%d]", base_name(m->exe), m->pid);
+	x = put(0, x, A_NORMAL, " %s  traced %s", m->go_version, elapsed);
+	if (m->target_exited)
 		x = put(0, x, A_BOLD, "  (target exited)");
-	nsites = array_len(field(doc, "sites"));
-	for (i = 0; !v->show_system && i < nsites; i++)
-		hidden += json_object_get_boolean(field(json_object_array_get_idx(
-			field(doc, "sites"), i), "system"));
-	if (hidden)
-		put(0, x, A_DIM, "  %zu runtime sites hidden", hidden);
+	if (!v->show_system && m->runtime_sites)
+		put(0, x, A_DIM, "  %" PRIu64 " runtime sites hidden", m->runtime_sites);
 
-	x = put(1, 0, A_NORMAL, "live %" PRId64 " (user %" PRId64 ")  +%" PRId64 " -%" PRId64 "  ",
-		int_field(tot, "live"), int_field(tot, "live_user"), int_field(tot, "created"),
-		int_field(tot, "exited"));
-	x = put(1, x, int_field(tot, "lost_events") ? A_BOLD : A_NORMAL, "lost %" PRId64,
-		int_field(tot, "lost_events"));
-	if (vd) {
-		count[0] = int_field(vd, "leak");
-		count[1] = int_field(vd, "suspect");
-		count[2] = int_field(vd, "ok");
-	}
+	x = put(1, 0, A_NORMAL, "live %" PRIu64 " (user %" PRIu64 ")  +%" PRIu64 " -%" PRIu64 "  ",
+		t->live, t->live_user, t->created, t->exited);
+	x = put(1, x, m->stats[GS_STAT_LOST] ? A_BOLD : A_NORMAL, "lost %" PRIu64,
+		m->stats[GS_STAT_LOST]);
 	x = put(1, x, A_NORMAL, "  sites:");
 	for (k = 0; k < 3; k++)
-		x = put(1, x, verdict_attr(v, (enum topview_verdict)k), " %" PRId64 " %s%s",
-			count[k], verdict_text((enum topview_verdict)k), k < 2 ? "," : "");
+		x = put(1, x, verdict_attr(v, order[k]), " %" PRIu64 " %s%s",
+			m->verdicts[order[k]], verdict_name(order[k]), k < 2 ? "," : "");
 }
 
 static void draw_footer(const struct topview *v)
@@ -561,7 +485,7 @@ static void draw_table(struct topview *v)
 		}
 		put(y, 0, sel, "%s", buf);
 		put(y, 0, sel | verdict_attr(v, v->rows[i].verdict), "%s",
-		    verdict_text(v->rows[i].verdict));
+		    verdict_name(v->rows[i].verdict));
 	}
 }
 
@@ -639,131 +563,110 @@ static const char *short_path(const char *path)
 	return prev ? prev + 1 : path;
 }
 
-static void dl_frames(struct topview *v, struct json_object *frames)
+static void dl_frames(struct topview *v, const struct stack_frame *f, int n)
 {
-	size_t i, n = array_len(frames);
+	int i;
 
-	for (i = 0; i < n; i++) {
-		struct json_object *f = json_object_array_get_idx(frames, i);
-
-		dl_add(v, A_NORMAL, "      %s  %s:%" PRId64 "%s", str_field(f, "function", "?"),
-		       short_path(str_field(f, "file", NULL)), int_field(f, "line"),
-		       json_object_get_boolean(field(f, "inlined")) ? " (inlined)" : "");
-	}
+	for (i = 0; i < n; i++)
+		dl_add(v, A_NORMAL, "      %s  %s:%d%s", f[i].function ? f[i].function : "?",
+		       short_path(f[i].file), f[i].line, f[i].inlined ? " (inlined)" : "");
 }
 
-/* counts: the stack's (--by site) or the row's (--by stack). */
-static void dl_creation_stack(struct topview *v, struct json_object *counts,
-			      struct json_object *frames)
+/* A blocked goroutine's frames, as the dump read them. */
+static void dl_go_frames(struct topview *v, const struct go_frame *f, size_t n)
 {
-	dl_add(v, A_BOLD, "  %" PRId64 " live, %" PRId64 " created, %" PRId64 " exited%s",
-	       int_field(counts, "live"), int_field(counts, "created"), int_field(counts, "exited"),
-	       frames ? "" : ": path unknown (born before attach, or its walk was lost)");
-	dl_frames(v, frames);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		dl_add(v, A_NORMAL, "      %s  %s:%d%s", f[i].function ? f[i].function : "?",
+		       short_path(f[i].file), f[i].line, f[i].inlined ? " (inlined)" : "");
 }
 
-static int wait_cmp(const void *a, const void *b)
+static void dl_creation_stack(struct topview *v, const struct model_stack *st)
 {
-	const struct json_object_iter *x = a, *y = b;
-
-	return desc((double)json_object_get_int64(x->val), (double)json_object_get_int64(y->val));
+	dl_add(v, A_BOLD, "  %" PRIu64 " live, %" PRIu64 " created, %" PRIu64 " exited%s",
+	       st->live, st->created, st->exited,
+	       st->known ? "" : ": path unknown (born before attach, or its walk was lost)");
+	dl_frames(v, st->frames, st->nframes);
 }
 
-static void dl_waits(struct topview *v, struct json_object *waits)
+/* The wait reasons of the site's live goroutines, most first (the
+ * model's order). */
+static void dl_waits(struct topview *v, const struct model_row *s)
 {
-	struct json_object_iter it, *all = NULL;
-	size_t n = 0, i;
 	char line[512];
+	size_t i;
 	int k = 0;
 
-	if (!waits || !json_object_is_type(waits, json_type_object))
-		return;
-	all = calloc(json_object_object_length(waits) + 1, sizeof(*all));
-	if (!all)
-		return;
-	json_object_object_foreachC(waits, it)
-		all[n++] = it;
-	qsort(all, n, sizeof(*all), wait_cmp);
 	line[0] = '\0';
-	for (i = 0; i < n && k < (int)sizeof(line) - 1; i++)
-		k += snprintf(line + k, sizeof(line) - k, "%s%s %" PRId64, i ? ", " : "",
-			      all[i].key, json_object_get_int64(all[i].val));
-	if (n)
+	for (i = 0; i < s->nwaits && k < (int)sizeof(line) - 1; i++)
+		k += snprintf(line + k, sizeof(line) - k, "%s%s %" PRIu64, i ? ", " : "",
+			      s->waits[i].name, s->waits[i].count);
+	if (s->nwaits)
 		dl_wrap(v, A_NORMAL, "  waiting: ", line);
-	free(all);
 }
 
 static void build_details(struct topview *v)
 {
-	struct json_object *s = v->site, *css = field(s, "creation_stacks");
-	enum topview_verdict vd = verdict_of(str_field(s, "verdict", NULL));
+	const struct model_row *s = v->site;
 	char age[24], cre[16], ex[16], *counts;
-	size_t i, n;
+	size_t i;
 
 	dl_clear(v);
-	topview_format_age(age, sizeof(age), int_field(s, "live") > 0 ?
-			   num_field(s, "oldest_age_s", -1) : -1,
-			   json_object_get_boolean(field(s, "oldest_age_is_lower_bound")));
-	format_rate(cre, sizeof(cre), num_field(s, "created_per_s", 0));
-	format_rate(ex, sizeof(ex), num_field(s, "exited_per_s", 0));
-	dl_add(v, verdict_attr(v, vd) | A_BOLD, "%-7s go statement %s:%" PRId64 " %s",
-	       verdict_text(vd), base_name(str_field(s, "file", "?")), int_field(s, "line"),
-	       str_field(s, "function", "?"));
-	dl_add(v, A_NORMAL, "  %s:%" PRId64 "  pc %s", str_field(s, "file", "?"),
-	       int_field(s, "line"), str_field(s, "pc", "?"));
-	dl_add(v, A_NORMAL, "  starts %s%s", str_field(s, "start_function", "?"),
-	       json_object_get_boolean(field(s, "system")) ? "  (the runtime's own)" : "");
-	if (field(s, "reason"))
-		dl_wrap(v, A_NORMAL, "  reason: ", str_field(s, "reason", ""));
-	if (asprintf(&counts, "live %" PRId64 " (%" PRId64 " from before attach), created %"
-		     PRId64 " (%s/s), exited %" PRId64 " (%s/s), oldest %s", int_field(s, "live"),
-		     int_field(s, "live_at_start"), int_field(s, "created"), cre,
-		     int_field(s, "exited"), ex, age) >= 0) {
+	topview_format_age(age, sizeof(age), s->has_age ? s->oldest_age_s : -1,
+			   s->oldest_age_is_lower_bound);
+	format_rate(cre, sizeof(cre), s->created_per_s);
+	format_rate(ex, sizeof(ex), s->exited_per_s);
+	dl_add(v, verdict_attr(v, s->verdict) | A_BOLD, "%-7s go statement %s:%d %s",
+	       verdict_name(s->verdict), base_name(s->file), s->line, s->function);
+	dl_add(v, A_NORMAL, "  %s:%d  pc 0x%" PRIx64, s->file, s->line, s->pc);
+	dl_add(v, A_NORMAL, "  starts %s%s", s->start_function,
+	       s->system ? "  (the runtime's own)" : "");
+	if (s->reason[0])
+		dl_wrap(v, A_NORMAL, "  reason: ", s->reason);
+	if (asprintf(&counts, "live %" PRIu64 " (%" PRIu64 " from before attach), created %"
+		     PRIu64 " (%s/s), exited %" PRIu64 " (%s/s), oldest %s", s->live,
+		     s->live_at_start, s->created, cre, s->exited, ex, age) >= 0) {
 		dl_wrap(v, A_NORMAL, "  ", counts);
 		free(counts);
 	}
-	dl_waits(v, field(s, "wait_reasons"));
+	dl_waits(v, s);
 
 	dl_add(v, A_NORMAL, "");
-	if (css && json_object_is_type(css, json_type_array)) {
-		n = array_len(css);
-		dl_add(v, A_UNDERLINE | A_BOLD, "CREATION STACKS (%zu)", n);
-		for (i = 0; i < n; i++) {
-			struct json_object *cs = json_object_array_get_idx(css, i);
-
-			dl_creation_stack(v, cs, field(cs, "frames"));
-		}
-	} else if (json_object_object_get_ex(s, "creation_stack", NULL)) {
-		dl_add(v, A_UNDERLINE | A_BOLD, "CREATION STACK");
-		dl_creation_stack(v, s, field(field(s, "creation_stack"), "frames"));
-	} else {
+	if (v->site_model && !v->site_model->stack_depth) {
 		dl_add(v, A_UNDERLINE | A_BOLD, "CREATION STACKS");
 		dl_add(v, A_DIM, "  not recorded (--stack-depth 0)");
+	} else if (s->stack) {
+		dl_add(v, A_UNDERLINE | A_BOLD, "CREATION STACK");
+		for (i = 0; i < s->nstacks; i++)
+			dl_creation_stack(v, &s->stacks[i]);
+	} else {
+		dl_add(v, A_UNDERLINE | A_BOLD, "CREATION STACKS (%zu)", s->nstacks);
+		for (i = 0; i < s->nstacks; i++)
+			dl_creation_stack(v, &s->stacks[i]);
 	}
 
 	dl_add(v, A_NORMAL, "");
-	if (!v->blocked) {
+	if (!v->dump) {
 		dl_add(v, A_UNDERLINE | A_BOLD, "BLOCKED STACKS");
 		dl_add(v, A_DIM, "  %s", v->blocked_err[0] ? v->blocked_err :
 		       "reading every goroutine's stack...");
 		return;
 	}
-	n = array_len(v->blocked);
-	dl_add(v, A_UNDERLINE | A_BOLD, "BLOCKED STACKS (%zu group%s, read when opened)", n,
-	       n == 1 ? "" : "s");
-	if (!n)
+	dl_add(v, A_UNDERLINE | A_BOLD, "BLOCKED STACKS (%zu group%s, read when opened)",
+	       v->nblocked, v->nblocked == 1 ? "" : "s");
+	if (!v->nblocked)
 		dl_add(v, A_DIM, "  no live goroutine of this site");
-	for (i = 0; i < n; i++) {
-		struct json_object *g = json_object_array_get_idx(v->blocked, i);
-		int64_t min = int_field(g, "wait_minutes");
+	for (i = 0; i < v->nblocked; i++) {
+		const struct dump_blocked_group *g = &v->blocked[i];
+		const char *state = dump_status_name(v->dump, g->g);
 
-		if (min > 0)
-			dl_add(v, A_BOLD, "  %" PRId64 " x %s, %" PRId64 " minutes",
-			       int_field(g, "count"), str_field(g, "state", "?"), min);
+		if (g->wait_minutes > 0)
+			dl_add(v, A_BOLD, "  %zu x %s, %" PRId64 " minutes", g->count, state,
+			       g->wait_minutes);
 		else
-			dl_add(v, A_BOLD, "  %" PRId64 " x %s", int_field(g, "count"),
-			       str_field(g, "state", "?"));
-		dl_frames(v, field(g, "frames"));
+			dl_add(v, A_BOLD, "  %zu x %s", g->count, state);
+		dl_go_frames(v, g->g->frames, g->g->nframes);
 	}
 }
 
@@ -786,7 +689,7 @@ static void draw_details(struct topview *v)
 static void draw_screen(struct topview *v)
 {
 	erase();
-	if (v->doc)
+	if (v->model)
 		draw_header(v);
 	if (v->details)
 		draw_details(v);
@@ -794,6 +697,15 @@ static void draw_screen(struct topview *v)
 		draw_table(v);
 	draw_footer(v);
 	refresh();
+}
+
+/* A model the view no longer shows, unless it still shows it. */
+static void release_model(struct topview *v, struct model *m)
+{
+	if (!m || m == v->model || m == v->site_model)
+		return;
+	model_free(m);
+	free(m);
 }
 
 static void open_details(struct topview *v)
@@ -804,24 +716,37 @@ static void open_details(struct topview *v)
 		return;
 	v->details = true;
 	v->scroll = 0;
-	v->site = json_object_get(v->rows[v->sel].obj);
+	v->site = v->rows[v->sel].src;
+	v->site_model = v->model;
 	v->blocked_err[0] = '\0';
 	/* Say what is going on: a dump of a big process takes a moment. */
 	draw_screen(v);
-	if (!v->src.blocked_stacks)
+	if (!v->src.take_dump)
 		snprintf(v->blocked_err, sizeof(v->blocked_err), "not available");
-	else if (!(v->blocked = v->src.blocked_stacks(v->src.ctx, str_field(v->site, "pc", ""),
-							err, sizeof(err))))
+	else if (!(v->dump = v->src.take_dump(v->src.ctx, err, sizeof(err))))
 		snprintf(v->blocked_err, sizeof(v->blocked_err), "not read: %s",
 			 err[0] ? err : "unknown error");
+	else
+		v->nblocked = dump_blocked_groups(v->dump, v->site->site->gopc,
+						  TOPVIEW_BLOCKED_GROUPS, &v->blocked);
 }
 
 static void close_details(struct topview *v)
 {
+	struct model *sm = v->site_model;
+
 	v->details = false;
-	json_object_put(v->site);
-	json_object_put(v->blocked);
-	v->site = v->blocked = NULL;
+	v->site = NULL;
+	v->site_model = NULL;
+	release_model(v, sm);
+	free(v->blocked);
+	v->blocked = NULL;
+	v->nblocked = 0;
+	if (v->dump) {
+		dump_free(v->dump);
+		free(v->dump);
+		v->dump = NULL;
+	}
 	dl_clear(v);
 }
 
@@ -837,17 +762,16 @@ static void remember_selection(struct topview *v)
 		snprintf(v->sel_key, sizeof(v->sel_key), "%s", v->rows[v->sel].key);
 }
 
-void topview_draw(struct topview *v, struct json_object *doc)
+void topview_draw(struct topview *v, struct model *m)
 {
+	struct model *prev = v->model, *prev_site = v->site_model;
 	struct topview_row *rows;
-	size_t n = topview_rows(doc, v->show_system, &rows), i;
+	size_t n = topview_rows(m, v->show_system, &rows), i;
 
 	free(v->rows);
 	v->rows = rows;
 	v->nrows = n;
-	json_object_get(doc);
-	json_object_put(v->doc);
-	v->doc = doc;
+	v->model = m;
 	sort_rows(v);
 	remember_selection(v);
 	/* The details follow the site's counts; its blocked stacks stay
@@ -855,10 +779,13 @@ void topview_draw(struct topview *v, struct json_object *doc)
 	if (v->details)
 		for (i = 0; i < n; i++)
 			if (!strcmp(rows[i].key, v->sel_key)) {
-				json_object_put(v->site);
-				v->site = json_object_get(rows[i].obj);
+				v->site = rows[i].src;
+				v->site_model = m;
 				break;
 			}
+	release_model(v, prev);
+	if (prev_site != prev)
+		release_model(v, prev_site);
 	draw_screen(v);
 }
 
@@ -1035,6 +962,9 @@ void topview_close(struct topview *v)
 	close_details(v);
 	free(v->lines);
 	free(v->rows);
-	json_object_put(v->doc);
+	if (v->model) {
+		model_free(v->model);
+		free(v->model);
+	}
 	free(v);
 }

@@ -646,14 +646,19 @@ static struct json_object *frame_json(const struct go_frame *f, bool stack_frame
 	return o;
 }
 
-static struct json_object *stack_json(const struct dump_goroutine *g)
+struct json_object *dump_frames_json(const struct go_frame *f, size_t n)
 {
 	struct json_object *a = json_object_new_array();
 	size_t i;
 
-	for (i = 0; i < g->nframes; i++)
-		json_object_array_add(a, frame_json(&g->frames[i], true));
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, frame_json(&f[i], true));
 	return a;
+}
+
+static struct json_object *stack_json(const struct dump_goroutine *g)
+{
+	return dump_frames_json(g->frames, g->nframes);
 }
 
 /*
@@ -865,54 +870,35 @@ struct json_object *dump_json(const struct dump *d, bool grouped)
 	return doc;
 }
 
-/* A report's view of the groups (README "capture schema", blocked_stacks):
- * no goids, the creator as the report's sites name it (link-time pc). */
-static struct json_object *blocked_group_json(const struct dump *d, const size_t *order,
-					      size_t from, size_t to)
+size_t dump_blocked_groups(const struct dump *d, uint64_t gopc, size_t max,
+			   struct dump_blocked_group **out)
 {
-	const struct dump_goroutine *g = &d->gs[order[from]];
-	struct json_object *grp = json_object_new_object(), *site = NULL;
-	int64_t maxmin = -1;
-	size_t i;
-	char pc[24];
+	size_t *order, *start, ng = dump_group(d, &order, &start), k, i, n = 0;
 
-	for (i = from; i < to; i++)
-		if (d->gs[order[i]].wait_minutes > maxmin)
-			maxmin = d->gs[order[i]].wait_minutes;
-	if (g->have_created_by) {
-		site = json_object_new_object();
-		snprintf(pc, sizeof(pc), "0x%llx",
-			 (unsigned long long)(g->created_by.pc - d->t->bias));
-		json_object_object_add(site, "pc", json_object_new_string(pc));
-		json_object_object_add(site, "function", json_object_new_string(
-			g->created_by.function ? g->created_by.function : "?"));
-		json_object_object_add(site, "file", g->created_by.file ?
-				       json_object_new_string(g->created_by.file) : NULL);
-		json_object_object_add(site, "line", json_object_new_int(g->created_by.line));
-	}
-	json_object_object_add(grp, "count", json_object_new_uint64(to - from));
-	json_object_object_add(grp, "state", json_object_new_string(dump_status_name(d, g)));
-	json_object_object_add(grp, "wait_minutes", json_object_new_int64(maxmin));
-	json_object_object_add(grp, "site", site);
-	json_object_object_add(grp, "frames", stack_json(g));
-	return grp;
-}
-
-struct json_object *dump_blocked_json(const struct dump *d, uint64_t gopc, size_t max)
-{
-	struct json_object *list = json_object_new_array();
-	size_t *order, *start, ng = dump_group(d, &order, &start), k;
-
-	for (k = 0; k < ng && json_object_array_length(list) < max; k++) {
+	*out = NULL;
+	if (ng && max)
+		*out = calloc(ng < max ? ng : max, sizeof(**out));
+	for (k = 0; *out && k < ng && n < max; k++) {
 		const struct dump_goroutine *g = &d->gs[order[start[k]]];
+		struct dump_blocked_group *grp = &(*out)[n];
 
 		if (gopc && (!g->have_created_by || g->created_by.pc != gopc))
 			continue;
-		json_object_array_add(list, blocked_group_json(d, order, start[k], start[k + 1]));
+		grp->g = g;
+		grp->count = start[k + 1] - start[k];
+		grp->wait_minutes = -1;
+		for (i = start[k]; i < start[k + 1]; i++)
+			if (d->gs[order[i]].wait_minutes > grp->wait_minutes)
+				grp->wait_minutes = d->gs[order[i]].wait_minutes;
+		n++;
 	}
 	free(order);
 	free(start);
-	return list;
+	if (!n) {
+		free(*out);
+		*out = NULL;
+	}
+	return n;
 }
 
 /* ---- text, in the runtime's own dump format ---- */

@@ -7,14 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/diagnose.h"
+#include "output/model.h"
 #include "serve/metrics.h"
 #include "serve/nodemetrics.h"
 
 struct gather {
 	unsigned int top;
 	struct metrics_process *procs;
-	struct diagnosis **diags;	/* per process, for the sites' strings */
+	struct model **models;	/* per process, for the sites' strings */
 	struct metrics_site **sites;
 	size_t n, cap;
 	int err;
@@ -26,32 +26,41 @@ static void free_card(void *user)
 	free(user);
 }
 
+/* A process's sites by the report model's rules (no frames: the
+ * exposition has no stacks). */
+static int model_of(struct node_process *p, struct model *m)
+{
+	struct model_source src = {
+		.coll = p->pt.coll,
+		.t = &p->t,
+		.attach_ns = p->pt.attach_ns,
+		.now_ns = monotonic_ns(),
+	};
+	struct model_options mo = { 0 };
+
+	return model_build(&src, &mo, m);
+}
+
 static void gather_process(struct node_process *p, void *ctx)
 {
 	struct gather *g = ctx;
-	struct diagnose_ctx dc = {
-		.c = p->pt.coll,
-		.go_minor = p->t.minor,
-		.start_ns = p->pt.attach_ns,
-		.now_ns = monotonic_ns(),
-	};
 	struct metrics_process *mp;
 	struct metrics_site *ms;
-	struct diagnosis *d;
-	size_t i, nd;
+	struct model *m;
+	size_t i;
 
 	if (g->err)
 		return;
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 16;
 		void *a = realloc(g->procs, cap * sizeof(*g->procs));
-		void *b = a ? realloc(g->diags, cap * sizeof(*g->diags)) : NULL;
+		void *b = a ? realloc(g->models, cap * sizeof(*g->models)) : NULL;
 		void *c = b ? realloc(g->sites, cap * sizeof(*g->sites)) : NULL;
 
 		if (a)
 			g->procs = a;
 		if (b)
-			g->diags = b;
+			g->models = b;
 		if (!c) {
 			g->err = -ENOMEM;
 			return;
@@ -70,28 +79,32 @@ static void gather_process(struct node_process *p, void *ctx)
 		p->user = card;
 		p->free_user = free_card;
 	}
-	d = diagnose_all(&dc, &nd);
-	ms = calloc(nd ? nd : 1, sizeof(*ms));
-	if (!d || !ms) {
-		free(d);
-		free(ms);
+	m = calloc(1, sizeof(*m));
+	if (!m || model_of(p, m)) {
+		free(m);
 		g->err = -ENOMEM;
 		return;
 	}
-	for (i = 0; i < nd; i++) {
-		const struct site *s = d[i].site;
+	ms = calloc(m->nrows ? m->nrows : 1, sizeof(*ms));
+	if (!ms) {
+		model_free(m);
+		free(m);
+		g->err = -ENOMEM;
+		return;
+	}
+	for (i = 0; i < m->nrows; i++) {
+		const struct model_row *r = &m->rows[i];
 
 		ms[i] = (struct metrics_site){
-			/* link-time, as the capture report names sites */
-			.key = s->gopc - p->t.bias,
-			.function = s->info.function,
-			.file = s->info.file,
-			.line = s->info.line,
-			.live = s->live,
-			.created = s->created,
-			.exited = s->exited,
-			.parks = s->parks,
-			.verdict = (int)d[i].verdict.kind,
+			.key = r->pc,	/* link-time, as the capture report names sites */
+			.function = r->function,
+			.file = r->file,
+			.line = r->line,
+			.live = r->live,
+			.created = r->created,
+			.exited = r->exited,
+			.parks = r->parks,
+			.verdict = (int)r->verdict,
 		};
 	}
 	mp = &g->procs[g->n];
@@ -100,12 +113,12 @@ static void gather_process(struct node_process *p, void *ctx)
 		.exe = p->exe_base,
 		.container_id = p->container_id,
 		.pod = p->pod_uid,
-		.go_version = gobin_go_version(p->t.gb),
+		.go_version = m->go_version,
 		.sites = ms,
-		.nsites = nd,
+		.nsites = m->nrows,
 		.card = p->user,
 	};
-	g->diags[g->n] = d;
+	g->models[g->n] = m;
 	g->sites[g->n] = ms;
 	g->n++;
 }
@@ -140,11 +153,12 @@ int nodemetrics_render(struct node *n, unsigned int top, char **text, size_t *le
 	};
 	ret = g.err ? g.err : metrics_render(g.procs, g.n, &self, text, len);
 	for (i = 0; i < g.n; i++) {
-		free(g.diags[i]);
+		model_free(g.models[i]);
+		free(g.models[i]);
 		free(g.sites[i]);
 	}
 	free(g.procs);
-	free(g.diags);
+	free(g.models);
 	free(g.sites);
 	return ret;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * report.html (include/output/htmlreport.h): crafted capture documents in, the
+ * report.html (include/output/htmlreport.h): crafted report models in, the
  * page read back and checked.  Hostile names must come out as text (every
  * tag of the page is one the writer emits, no event attribute), every leak
  * site must have its row and badge, the chart one line per charted site
@@ -79,7 +79,7 @@ static void assert_lacks(const char *html, const char *needle)
 
 /*
  * Every '<' opens a tag the writer itself emits, whose attributes are no
- * event handler and load nothing: then nothing from the document became
+ * event handler and load nothing: then nothing from the model became
  * markup, and the page is self-contained.
  */
 static void assert_only_own_tags(const char *html)
@@ -156,11 +156,11 @@ static void assert_page(const char *html, size_t len)
 	assert_only_own_tags(html);
 }
 
-static char *render_doc(struct json_object *doc, size_t *len)
+static char *render(const struct model *m, size_t *len)
 {
 	char err[256] = "";
 	char *path = path_in_tmp("report.html"), *html;
-	int ret = htmlreport_write(doc, path, err, sizeof(err));
+	int ret = htmlreport_write(m, path, err, sizeof(err));
 
 	if (ret)
 		fail_msg("htmlreport_write: %d %s", ret, err);
@@ -171,38 +171,73 @@ static char *render_doc(struct json_object *doc, size_t *len)
 	return html;
 }
 
-static char *render(const char *json, size_t *len)
-{
-	struct json_object *doc = json_tokener_parse(json);
-	char *html;
+#define S(x) ((uint64_t)(x) * 1000000000ull)
+#define ATTACH S(100)
 
-	if (!doc)
-		fail_msg("test document does not parse: %s", json);
-	html = render_doc(doc, len);
-	json_object_put(doc);
-	return html;
+/* A trend clock of n samples at the given seconds after the attach. */
+static struct trend clock_of(const double *at, size_t n)
+{
+	struct trend t = { .n = n, .step_ns = S(1) };
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		t.t_ns[i] = ATTACH + (uint64_t)(at[i] * 1e9);
+	return t;
+}
+
+static struct model model_of(struct model_row *rows, size_t n, const struct trend *t)
+{
+	struct model m = {
+		.pid = 42, .exe = "/srv/app", .go_version = "go1.22.1", .duration_s = 12.5,
+		.started_at = "2026-11-23T10:00:00Z", .attach_ns = ATTACH, .stack_depth = 32,
+		.trend = t, .rows = rows, .nrows = n,
+	};
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		m.verdicts[rows[i].verdict]++;
+		if (rows[i].system)
+			m.runtime_sites++;
+		else
+			m.user_verdicts[rows[i].verdict]++;
+	}
+	return m;
 }
 
 static void test_hostile_strings(void **state)
 {
-	static const char doc[] =
-		"{\"pid\":1,\"exe\":\"/bin/<script>alert(1)</script>\",\"go_version\":\"go1.22\\\"'&\","
-		"\"started_at\":\"<b>now</b>\",\"duration_s\":10,"
-		"\"sites\":[{\"function\":\"main.<script>alert(1)</script>\","
-		"\"file\":\"/src/\\\"><img src=x onerror=alert(2)>.go\",\"line\":7,"
-		"\"start_function\":\"pkg.Map[go.shape.int,go.shape.string]\",\"live\":5,"
-		"\"verdict\":\"leak\",\"reason\":\"</td><script>alert(3)</script>\","
-		"\"main_wait_reason\":\"chan send' onmouseover='x\","
-		"\"series\":{\"t_s\":[0,1],\"live\":[1,5]},"
-		"\"creation_stacks\":[{\"frames\":[{\"function\":\"<b>x</b>\",\"file\":\"a&b.go\","
-		"\"line\":1}],\"live\":5}]}],"
-		"\"blocked_stacks\":[{\"count\":5,\"state\":\"<i>state</i>\",\"site\":{\"pc\":\"0x1\","
-		"\"function\":\"<u>f</u>\",\"file\":\"x.go\",\"line\":1},"
-		"\"frames\":[{\"function\":\"<svg onload=alert(4)>\",\"file\":\"y.go\",\"line\":2}]}],"
-		"\"probes\":{\"<x>\":1}}";
+	static const double at[] = { 0, 1 };
+	static uint32_t live[] = { 1, 5 };
+	static struct stack_frame frames[] = { { .function = "<b>x</b>", .file = "a&b.go", .line = 1 } };
+	static struct go_frame blocked_frames[] = {
+		{ .function = "<svg onload=alert(4)>", .file = "y.go", .line = 2 },
+	};
+	struct model_stack st = { .known = true, .frames = frames, .nframes = 1, .live = 5 };
+	struct trend t = clock_of(at, 2);
+	struct model_row r = {
+		.function = "main.<script>alert(1)</script>",
+		.file = "/src/\"><img src=x onerror=alert(2)>.go", .line = 7,
+		.start_function = "pkg.Map[go.shape.int,go.shape.string]", .live = 5,
+		.verdict = VERDICT_LEAK, .reason = "</td><script>alert(3)</script>",
+		.main_wait = "chan send' onmouseover='x", .series = &(struct trend_series){ .live = live },
+		.stacks = &st, .nstacks = 1,
+	};
+	struct model_blocked b = {
+		.count = 5, .state = "<i>state</i>", .wait_minutes = -1, .have_site = true,
+		.site_pc = 1, .site_function = "<u>f</u>", .site_file = "x.go", .site_line = 1,
+		.frames = blocked_frames, .nframes = 1,
+	};
+	struct model m = model_of(&r, 1, &t);
 	size_t len;
-	char *html = render(doc, &len);
+	char *html;
 
+	m.exe = "/bin/<script>alert(1)</script>";
+	m.go_version = "go1.22\"'&";
+	snprintf(m.started_at, sizeof(m.started_at), "<b>now</b>");
+	m.have_blocked = true;
+	m.blocked = &b;
+	m.nblocked = 1;
+	html = render(&m, &len);
 	/* The page's own two scripts and nothing else. */
 	assert_int_equal(count(html, "<script"), 2);
 	assert_lacks(html, "<img");
@@ -211,7 +246,6 @@ static void test_hostile_strings(void **state)
 	assert_lacks(html, "<i>");
 	assert_lacks(html, "<u>");
 	assert_lacks(html, "<svg onload");
-	assert_lacks(html, "<x>");
 	assert_lacks(html, "' onmouseover");
 	assert_has(html, "&lt;/td&gt;&lt;script&gt;alert(3)&lt;/script&gt;");
 	assert_has(html, "/src/&quot;&gt;&lt;img src=x onerror=alert(2)&gt;.go:7");
@@ -223,45 +257,56 @@ static void test_hostile_strings(void **state)
 	free(html);
 }
 
-/* Out of order on purpose: the page sorts by verdict, then live. */
-static const char mixed[] =
-	"{\"pid\":42,\"exe\":\"/srv/app\",\"go_version\":\"go1.22.1\",\"duration_s\":12.5,"
-	"\"started_at\":\"2026-11-23T10:00:00Z\",\"goroutines_at_start\":20,"
-	"\"goroutines_at_end\":61,\"verdicts\":{\"leak\":2,\"suspect\":1,\"ok\":4},"
-	"\"totals\":{\"created\":100,\"exited\":59,\"live\":61,\"live_user\":60,"
-	"\"live_at_start\":20,\"lost_events\":0},\"series_step_s\":1,"
-	"\"sites\":["
-	"{\"function\":\"main.okWorker\",\"file\":\"/s/app/d.go\",\"line\":40,\"live\":9,"
-	"\"verdict\":\"ok\",\"reason\":\"steady\",\"series\":{\"t_s\":[0,6,12],\"live\":[9,9,9]}},"
-	"{\"function\":\"main.leakA\",\"file\":\"/s/app/a.go\",\"line\":10,\"live\":30,"
-	"\"verdict\":\"leak\",\"reason\":\"+20 in 12s\",\"created_per_s\":1.6,\"exited_per_s\":0,"
-	"\"oldest_age_s\":3600,\"oldest_age_is_lower_bound\":true,"
-	"\"main_wait_reason\":\"chan send\",\"series\":{\"t_s\":[0,6,12],\"live\":[10,20,30]},"
-	"\"creation_stacks\":[{\"frames\":null,\"live\":10,\"live_at_start\":10},"
-	"{\"frames\":[{\"function\":\"main.leakA\",\"file\":\"/s/app/a.go\",\"line\":10},"
-	"{\"function\":\"main.main\",\"file\":\"/s/app/main.go\",\"line\":3}],\"live\":20,"
-	"\"created\":20,\"exited\":0}]},"
-	"{\"function\":\"main.leakB\",\"file\":\"/s/app/b.go\",\"line\":20,\"live\":12,"
-	"\"verdict\":\"leak\",\"reason\":\"forever\",\"series\":{\"t_s\":[],\"live\":[]}},"
-	"{\"function\":\"main.rising\",\"file\":\"/s/app/c.go\",\"line\":30,\"live\":5,"
-	"\"verdict\":\"suspect\",\"reason\":\"rising\",\"series\":{\"t_s\":[0,12],\"live\":[1,5]}},"
-	"{\"function\":\"main.drained\",\"file\":\"/s/app/e.go\",\"line\":50,\"live\":0,"
-	"\"verdict\":\"ok\",\"reason\":\"none alive\",\"series\":{\"t_s\":[0,12],\"live\":[0,0]}},"
-	"{\"function\":\"runtime.gcenable\",\"file\":\"/go/runtime/mgc.go\",\"line\":214,"
-	"\"live\":1,\"system\":true,\"verdict\":\"ok\",\"reason\":\"the runtime's own\","
-	"\"series\":{\"t_s\":[0,12],\"live\":[1,1]}},"
-	"{\"function\":\"main.once\",\"file\":\"/s/app/f.go\",\"line\":60,\"live\":2,"
-	"\"verdict\":\"ok\",\"reason\":\"steady\",\"series\":{\"t_s\":[12],\"live\":[2]}}"
-	"]}";
-
+/* In the model's order (leaks, suspect, ok, the runtime's last): the page
+ * keeps it, #site-N is the row's place. */
 static void test_sites_badges_chart(void **state)
 {
+	static const double at[] = { 0, 6, 12 };
+	static uint32_t leak_a[] = { 10, 20, 30 }, rising[] = { 1, 3, 5 }, steady[] = { 9, 9, 9 };
+	static uint32_t once[] = { 0, 0, 2 }, drained[] = { 0, 0, 0 }, gc[] = { 1, 1, 1 };
+	static struct stack_frame path[] = {
+		{ .function = "main.leakA", .file = "/s/app/a.go", .line = 10 },
+		{ .function = "main.main", .file = "/s/app/main.go", .line = 3 },
+	};
+	struct model_stack stacks[] = {
+		{ .known = false, .live = 10, .live_at_start = 10 },
+		{ .known = true, .frames = path, .nframes = 2, .live = 20, .created = 20 },
+	};
+	struct trend t = clock_of(at, 3);
+#define SERIES(a) (&(struct trend_series){ .live = a })
+	struct model_row rows[] = {
+		{ .function = "main.leakA", .file = "/s/app/a.go", .line = 10, .live = 30,
+		  .verdict = VERDICT_LEAK, .reason = "+20 in 12s", .created_per_s = 1.6,
+		  .has_age = true, .oldest_age_s = 3600, .oldest_age_is_lower_bound = true,
+		  .main_wait = "chan send", .series = SERIES(leak_a), .stacks = stacks,
+		  .nstacks = 2 },
+		{ .function = "main.leakB", .file = "/s/app/b.go", .line = 20, .live = 12,
+		  .verdict = VERDICT_LEAK, .reason = "forever" },
+		{ .function = "main.rising", .file = "/s/app/c.go", .line = 30, .live = 5,
+		  .verdict = VERDICT_SUSPECT, .reason = "rising", .series = SERIES(rising) },
+		{ .function = "main.okWorker", .file = "/s/app/d.go", .line = 40, .live = 9,
+		  .verdict = VERDICT_OK, .reason = "steady", .series = SERIES(steady) },
+		{ .function = "main.once", .file = "/s/app/f.go", .line = 60, .live = 2,
+		  .verdict = VERDICT_OK, .reason = "steady", .series = SERIES(once) },
+		{ .function = "main.drained", .file = "/s/app/e.go", .line = 50,
+		  .verdict = VERDICT_OK, .reason = "none alive", .series = SERIES(drained) },
+		{ .function = "runtime.gcenable", .file = "/go/runtime/mgc.go", .line = 214,
+		  .live = 1, .system = true, .verdict = VERDICT_OK, .reason = "the runtime's own",
+		  .series = SERIES(gc) },
+	};
+	struct model m = model_of(rows, 7, &t);
 	size_t len;
-	char *html = render(mixed, &len);
-	const char *a = strstr(html, "<tr id=\"site-1\""), *b = strstr(html, "<tr id=\"site-2\"");
-	const char *c = strstr(html, "<tr id=\"site-3\""), *d = strstr(html, "<tr id=\"site-0\"");
-	const char *rt = strstr(html, "<details id=\"runtime\">");
-	const char *sys = strstr(html, "<tr id=\"site-5\"");
+	char *html, *a, *b, *c, *d, *rt, *sys;
+
+	m.totals = (struct collector_totals){ .created = 100, .exited = 59, .live = 61,
+					      .live_user = 60, .live_at_start = 20 };
+	html = render(&m, &len);
+	a = strstr(html, "<tr id=\"site-0\"");
+	b = strstr(html, "<tr id=\"site-1\"");
+	c = strstr(html, "<tr id=\"site-2\"");
+	d = strstr(html, "<tr id=\"site-3\"");
+	rt = strstr(html, "<details id=\"runtime\">");
+	sys = strstr(html, "<tr id=\"site-6\"");
 
 	/* Every site has a row; leaks first, then suspect, then ok, the
 	 * runtime's last, in their own collapsed list. */
@@ -281,17 +326,17 @@ static void test_sites_badges_chart(void **state)
 	assert_has(a, ">chan send<");
 	assert_has(html, "data-verdict=\"leak\" data-count=\"2\"");
 	assert_has(html, "data-verdict=\"suspect\" data-count=\"1\"");
+	assert_has(html, "20 \xe2\x86\x92 61 <span class=\"muted\">(user 60)");
 
-	/* Lines: leakA, rising, okWorker; leakB has no samples (legend
-	 * only), once one point (a dot), drained stayed at 0, the runtime's
-	 * are never charted. */
-	assert_int_equal(count(html, "<polyline"), 3);
-	assert_int_equal(count(html, "<polyline class=\"series v-leak\" data-site=\"1\""), 1);
-	assert_int_equal(count(html, "<polyline class=\"series v-suspect\" data-site=\"3\""), 1);
-	assert_int_equal(count(html, "<polyline class=\"series v-ok\" data-site=\"0\""), 1);
-	assert_int_equal(count(html, "<circle class=\"series\" data-site=\"6\""), 1);
-	assert_lacks(html, "data-site=\"4\"");
+	/* Lines: leakA, rising, okWorker, once; leakB has no samples (legend
+	 * only), drained stayed at 0, the runtime's are never charted. */
+	assert_int_equal(count(html, "<polyline"), 4);
+	assert_int_equal(count(html, "<polyline class=\"series v-leak\" data-site=\"0\""), 1);
+	assert_int_equal(count(html, "<polyline class=\"series v-suspect\" data-site=\"2\""), 1);
+	assert_int_equal(count(html, "<polyline class=\"series v-ok\" data-site=\"3\""), 1);
+	assert_int_equal(count(html, "<polyline class=\"series v-ok\" data-site=\"4\""), 1);
 	assert_lacks(html, "data-site=\"5\"");
+	assert_lacks(html, "data-site=\"6\"");
 	assert_has(html, "leak \xc2\xb7 12 live \xc2\xb7 no samples");
 	/* leakA: (0, 10), (6, 20), (12, 30); 12.5 s wide, 30 high. */
 	assert_has(html, "points=\"58.0,202.0 576.4,108.0 1094.8,14.0\"");
@@ -302,68 +347,67 @@ static void test_sites_badges_chart(void **state)
 	assert_int_equal(count(html, "<details open class=\"cstack\">"), 3);
 	assert_has(html, "unknown call path");
 	assert_has(html, "main.<wbr>main</span>");
-	/* No blocked stacks in this document: said so. */
+	/* No blocked stacks were read: said so. */
 	assert_has(html, "capture PID -o DIR");
 	free(html);
 }
 
-static void test_missing_and_wrong_fields(void **state)
+/* Strings a binary may not have (NULL), a clock sample that goes back,
+ * one sample only; and what cannot be written at all. */
+static void test_missing_strings_and_samples(void **state)
 {
-	static const char *const docs[] = {
-		"{}",
-		"{\"sites\":null,\"totals\":[],\"pid\":\"x\",\"exe\":7,\"verdicts\":\"all\","
-		"\"blocked_stacks\":{},\"probes\":[]}",
-		"{\"duration_s\":1e308,\"sites\":[1,\"x\",null,[],"
-		"{\"verdict\":7,\"live\":\"many\",\"series\":{\"t_s\":\"no\",\"live\":[1]}},"
-		"{\"verdict\":\"leak\",\"function\":null,\"file\":[],\"line\":\"7\","
-		"\"series\":{\"t_s\":[0,1,\"x\",3,-1,4],\"live\":[1,2,3,\"y\",5,-2]},"
-		"\"creation_stacks\":[null,{\"frames\":[null,3,{}]}],\"oldest_age_s\":-5}],"
-		"\"blocked_stacks\":[null,{},{\"count\":\"x\",\"site\":7,\"frames\":{}}]}",
-	};
-	size_t len, i;
-	char err[256];
-	char *html, *path = path_in_tmp("report.html");
+	static const double back[] = { 0, 1, 0.5 }, one[] = { 3 };
+	static uint32_t live[] = { 1, 2, 3 };
+	struct trend t = clock_of(back, 3), t1 = clock_of(one, 1);
+	struct model_row r = { .verdict = VERDICT_LEAK, .live = 2,
+			       .series = &(struct trend_series){ .live = live } };
+	struct model m = model_of(&r, 1, &t), none = model_of(NULL, 0, NULL);
+	char err[256], *html, *path = path_in_tmp("report.html");
+	size_t len;
 
-	for (i = 0; i < sizeof(docs) / sizeof(*docs); i++) {
-		html = render(docs[i], &len);
-		assert_has(html, "</footer>");
-		if (i < 2) {
-			assert_has(html, "id=\"no-sites\"");
-			assert_has(html, "unknown program");
-			assert_lacks(html, "<polyline");
-		} else {
-			/* Two valid points: (0, 1) and (1, 2); time going back,
-			 * negative counts and strings are dropped. */
-			assert_int_equal(count(html, "<polyline"), 1);
-			assert_has(html, "points=\"58.0,155.0 1138.0,14.0\"");
-			assert_int_equal(count(html, "<tr id=\"site-"), 2);
-			assert_has(html, "<span class=\"badge unknown\">");
-			assert_has(html, "no reason in the document");
-		}
-		free(html);
-	}
+	none.exe = none.go_version = NULL;
+	none.started_at[0] = '\0';
+	html = render(&none, &len);
+	assert_has(html, "id=\"no-sites\"");
+	assert_has(html, "unknown program");
+	assert_lacks(html, "<polyline");
+	free(html);
+
+	/* Two points kept: (0, 1) and (1, 2); the one going back is dropped. */
+	m.duration_s = 0;
+	html = render(&m, &len);
+	assert_int_equal(count(html, "<polyline"), 1);
+	assert_has(html, "points=\"58.0,155.0 1138.0,14.0\"");
+	assert_int_equal(count(html, "<tr id=\"site-"), 1);
+	assert_has(html, "<span class=\"fn\">?</span>");
+	assert_has(html, "no reason given");
+	free(html);
+
+	/* A single sample is a dot. */
+	m.trend = &t1;
+	html = render(&m, &len);
+	assert_int_equal(count(html, "<circle class=\"series\" data-site=\"0\""), 1);
+	assert_lacks(html, "<polyline");
+	free(html);
 
 	assert_int_equal(htmlreport_write(NULL, path, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "no capture document"));
-	{
-		struct json_object *arr = json_object_new_array(), *obj = json_object_new_object();
-
-		assert_int_equal(htmlreport_write(arr, path, err, sizeof(err)), -EINVAL);
-		assert_int_equal(htmlreport_write(obj, NULL, err, sizeof(err)), -EINVAL);
-		json_object_put(arr);
-		json_object_put(obj);
-	}
+	assert_non_null(strstr(err, "no report"));
+	assert_int_equal(htmlreport_write(&m, NULL, err, sizeof(err)), -EINVAL);
 	assert_int_equal(access(path, F_OK), -1);
 	free(path);
 }
 
 static void test_empty_and_exited(void **state)
 {
+	struct model m = model_of(NULL, 0, NULL);
 	size_t len;
-	char *html = render("{\"pid\":9,\"exe\":\"/x/y\",\"duration_s\":3,\"target_exited\":true,"
-			    "\"sites\":[],\"verdicts\":{\"leak\":0,\"suspect\":0,\"ok\":0}}",
-			    &len);
+	char *html;
 
+	m.pid = 9;
+	m.exe = "/x/y";
+	m.duration_s = 3;
+	m.target_exited = true;
+	html = render(&m, &len);
 	assert_has(html, "id=\"no-sites\"");
 	assert_has(html, "id=\"exited\"");
 	assert_has(html, "The target exited: there were no goroutines to read");
@@ -377,19 +421,33 @@ static void test_empty_and_exited(void **state)
 
 static void test_blocked_stacks(void **state)
 {
-	static const char doc[] =
-		"{\"sites\":[{\"pc\":\"0x71a00f\",\"function\":\"main.h\",\"file\":\"/a/h.go\","
-		"\"line\":33,\"live\":63,\"verdict\":\"leak\"}],"
-		"\"blocked_stacks\":[{\"count\":63,\"state\":\"sync.Cond.Wait\",\"wait_minutes\":90,"
-		"\"site\":{\"pc\":\"0x71a00f\",\"function\":\"main.h\",\"file\":\"/a/h.go\",\"line\":33},"
-		"\"frames\":[{\"function\":\"sync.(*Cond).Wait\",\"file\":\"/go/sync/cond.go\",\"line\":71,"
-		"\"inlined\":true},{\"function\":\"main.refresh\",\"file\":\"/a/h.go\",\"line\":24}]},"
-		"{\"count\":1,\"state\":\"chan receive\",\"wait_minutes\":-1,\"site\":null,"
-		"\"frames\":[{\"function\":\"main.main\",\"file\":\"/a/main.go\",\"line\":9}]}]}";
+	static struct go_frame cond[] = {
+		{ .function = "sync.(*Cond).Wait", .file = "/go/sync/cond.go", .line = 71,
+		  .inlined = true },
+		{ .function = "main.refresh", .file = "/a/h.go", .line = 24 },
+	};
+	static struct go_frame main_frames[] = {
+		{ .function = "main.main", .file = "/a/main.go", .line = 9 },
+	};
+	struct model_row r = { .pc = 0x71a00f, .function = "main.h", .file = "/a/h.go",
+			       .line = 33, .live = 63, .verdict = VERDICT_LEAK };
+	struct model_blocked b[] = {
+		{ .count = 63, .state = "sync.Cond.Wait", .wait_minutes = 90, .have_site = true,
+		  .site_pc = 0x71a00f, .site_function = "main.h", .site_file = "/a/h.go",
+		  .site_line = 33, .frames = cond, .nframes = 2 },
+		{ .count = 1, .state = "chan receive", .wait_minutes = -1, .frames = main_frames,
+		  .nframes = 1 },
+	};
+	struct model m = model_of(&r, 1, NULL);
 	size_t len;
-	char *html = render(doc, &len);
-	const char *g = strstr(html, "<section id=\"blocked\">");
+	char *html;
+	const char *g;
 
+	m.have_blocked = true;
+	m.blocked = b;
+	m.nblocked = 2;
+	html = render(&m, &len);
+	g = strstr(html, "<section id=\"blocked\">");
 	assert_non_null(g);
 	assert_int_equal(count(g, "<div class=\"group\">"), 2);
 	assert_has(g, "<span class=\"count\">63</span>goroutines \xc2\xb7 <b>sync.Cond.Wait</b> "
@@ -406,76 +464,77 @@ static void test_blocked_stacks(void **state)
 static void test_thousand_sites(void **state)
 {
 	static const int leaks[] = { 3, 15 };
+	static const double at[] = { 0, 30 };
+	static char names[1000][2][32];
+	static uint32_t live[1000][2];
+	static struct trend_series series[1000];
+	struct trend t = clock_of(at, 2);
+	struct model_row *rows = calloc(1000, sizeof(*rows));
 	size_t len, k;
 	int i;
 
+	assert_non_null(rows);
 	for (k = 0; k < 2; k++) {
-		struct json_object *doc = json_object_new_object(), *sites = json_object_new_array();
-		char name[64], *html, want[64];
+		struct model m;
+		char *html, want[64];
 
+		/* The model's order: the leaks, then the ok ones, most live first. */
 		for (i = 0; i < 1000; i++) {
-			struct json_object *s = json_object_new_object(), *ser = json_object_new_object();
-			struct json_object *t = json_object_new_array(), *l = json_object_new_array();
+			int n = i < leaks[k] ? leaks[k] - 1 - i : 999 - (i - leaks[k]);
 
-			snprintf(name, sizeof(name), "main.site%d", i);
-			json_object_object_add(s, "function", json_object_new_string(name));
-			snprintf(name, sizeof(name), "/src/f%d.go", i);
-			json_object_object_add(s, "file", json_object_new_string(name));
-			json_object_object_add(s, "line", json_object_new_int(i + 1));
-			json_object_object_add(s, "live", json_object_new_int(i));
-			json_object_object_add(s, "verdict",
-					       json_object_new_string(i < leaks[k] ? "leak" : "ok"));
-			json_object_array_add(t, json_object_new_double(0));
-			json_object_array_add(t, json_object_new_double(30));
-			json_object_array_add(l, json_object_new_int(1));
-			json_object_array_add(l, json_object_new_int(i + 1));
-			json_object_object_add(ser, "t_s", t);
-			json_object_object_add(ser, "live", l);
-			json_object_object_add(s, "series", ser);
-			json_object_array_add(sites, s);
+			snprintf(names[i][0], sizeof(names[i][0]), "main.site%d", n);
+			snprintf(names[i][1], sizeof(names[i][1]), "/src/f%d.go", n);
+			live[i][0] = 1;
+			live[i][1] = n + 1;
+			series[i].live = live[i];
+			rows[i] = (struct model_row){
+				.function = names[i][0], .file = names[i][1], .line = n + 1,
+				.live = n, .verdict = i < leaks[k] ? VERDICT_LEAK : VERDICT_OK,
+				.series = &series[i],
+			};
 		}
-		json_object_object_add(doc, "sites", sites);
-		html = render_doc(doc, &len);
+		m = model_of(rows, 1000, &t);
+		html = render(&m, &len);
 		assert_int_equal(count(html, "<tr id=\"site-"), 1000);
 		assert_int_equal(count(html, "class=\"v-leak\" data-verdict=\"leak\""), leaks[k]);
 		assert_int_equal(count(html, "<polyline"), HTMLREPORT_CHART_LINES);
 		assert_int_equal(count(html, "<polyline class=\"series v-leak\""),
 				 leaks[k] < HTMLREPORT_CHART_LINES ? leaks[k] : HTMLREPORT_CHART_LINES);
 		/* After the leaks, the ok sites with the most live. */
-		if (leaks[k] < HTMLREPORT_CHART_LINES)
-			assert_has(html, "<polyline class=\"series v-ok\" data-site=\"999\"");
+		if (leaks[k] < HTMLREPORT_CHART_LINES) {
+			snprintf(want, sizeof(want), "<polyline class=\"series v-ok\" data-site=\"%d\"",
+				 leaks[k]);
+			assert_has(html, want);
+			assert_has(html, "main.site999</span>: 999 live</title>");
+		}
 		snprintf(want, sizeof(want), "%d of 1000 sites drawn", HTMLREPORT_CHART_LINES);
 		assert_has(html, want);
 		free(html);
-		json_object_put(doc);
 	}
+	free(rows);
 }
 
 static void test_bytes(void **state)
 {
-	/* Invalid UTF-8, a NUL, a right-to-left override, a control. */
-	static const char fn[] = "main.f\xff\xfe\0x\xe2\x80\xae" "cod.exe\x01\xc3\xa9";
-	struct json_object *doc = json_object_new_object(), *sites = json_object_new_array();
-	struct json_object *s = json_object_new_object();
+	/* Invalid UTF-8, a right-to-left override, a control. */
+	struct model_row r = { .function = "main.f\xff\xfex\xe2\x80\xae" "cod.exe\x01\xc3\xa9",
+			       .verdict = VERDICT_LEAK };
+	struct model m = model_of(&r, 1, NULL);
 	size_t len;
-	char *html;
+	char *html = render(&m, &len);
 
-	json_object_object_add(s, "function", json_object_new_string_len(fn, sizeof(fn) - 1));
-	json_object_object_add(s, "verdict", json_object_new_string("leak"));
-	json_object_array_add(sites, s);
-	json_object_object_add(doc, "sites", sites);
-	html = render_doc(doc, &len);
-	assert_has(html, "main.<wbr>f\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx\xef\xbf\xbd" "cod."
+	assert_has(html, "main.<wbr>f\xef\xbf\xbd\xef\xbf\xbdx\xef\xbf\xbd" "cod."
 		   "<wbr>exe\xef\xbf\xbd\xc3\xa9");
 	assert_lacks(html, "\xe2\x80\xae");
 	free(html);
-	json_object_put(doc);
 }
 
 static void test_symlink_refused(void **state)
 {
 	char *victim = path_in_tmp("victim"), *link = path_in_tmp("report.html");
-	struct json_object *doc = json_tokener_parse(mixed);
+	struct model_row r = { .function = "main.leakA", .file = "/s/app/a.go", .line = 10,
+			       .live = 30, .verdict = VERDICT_LEAK };
+	struct model m = model_of(&r, 1, NULL);
 	char err[256] = "", *back;
 	struct stat st;
 	size_t len, n = 0;
@@ -488,7 +547,7 @@ static void test_symlink_refused(void **state)
 	fputs("keep", f);
 	fclose(f);
 	assert_int_equal(symlink(victim, link), 0);
-	assert_int_equal(htmlreport_write(doc, link, err, sizeof(err)), -ELOOP);
+	assert_int_equal(htmlreport_write(&m, link, err, sizeof(err)), -ELOOP);
 	assert_non_null(strstr(err, "symbolic link"));
 	back = read_all(victim, &len);
 	assert_string_equal(back, "keep");
@@ -504,17 +563,16 @@ static void test_symlink_refused(void **state)
 	/* A regular file is replaced, 0644 whatever the umask. */
 	assert_int_equal(unlink(link), 0);
 	old = umask(077);
-	assert_int_equal(htmlreport_write(doc, link, err, sizeof(err)), 0);
+	assert_int_equal(htmlreport_write(&m, link, err, sizeof(err)), 0);
 	umask(old);
 	assert_int_equal(lstat(link, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
 	assert_int_equal(st.st_mode & 07777, 0644);
-	assert_int_equal(htmlreport_write(doc, link, err, sizeof(err)), 0);
+	assert_int_equal(htmlreport_write(&m, link, err, sizeof(err)), 0);
 	unlink(link);
 	unlink(victim);
 	free(link);
 	free(victim);
-	json_object_put(doc);
 }
 
 static int setup(void **state)
@@ -532,7 +590,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostile_strings),
 		cmocka_unit_test(test_sites_badges_chart),
-		cmocka_unit_test(test_missing_and_wrong_fields),
+		cmocka_unit_test(test_missing_strings_and_samples),
 		cmocka_unit_test(test_empty_and_exited),
 		cmocka_unit_test(test_blocked_stacks),
 		cmocka_unit_test(test_thousand_sites),
