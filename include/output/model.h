@@ -27,7 +27,12 @@ struct target;
  * process). */
 struct model_source {
 	const struct collector *coll;
-	const struct target *t;
+	const struct target *t;	/* symbols for the creation stacks; NULL: none */
+	int pid;
+	const char *exe;	/* the target's path */
+	const char *go_version;	/* "go1.22.1" */
+	int go_minor;		/* for wait reason names */
+	uint64_t bias;		/* runtime - link-time addresses (PIE) */
 	uint64_t attach_ns;	/* probes live (CLOCK_MONOTONIC) */
 	uint64_t now_ns;	/* the counts' instant: the cut, the exit or now */
 	bool target_exited;
@@ -42,7 +47,8 @@ struct model_source {
 
 struct model_options {
 	bool by_stack;		/* a row per (site, creation stack) */
-	bool frames;		/* symbolize creation stacks (not for a progress line) */
+	bool frames;		/* symbolize creation stacks (needs source.t; not for a
+				 * progress line) */
 };
 
 /* A frame of a creation stack, innermost (the go statement) first. */
@@ -121,7 +127,7 @@ struct model_blocked {
 };
 
 struct model {
-	const struct target *target;	/* borrowed: symbols for the views */
+	const struct target *target;	/* borrowed: symbols for the views, or NULL */
 	int pid;
 	const char *exe;	/* the target's path (borrowed) */
 	const char *go_version;

@@ -103,6 +103,11 @@ int build_model(const struct tracer *tr, const struct cli_opts *o, bool frames,
 	struct model_source src = {
 		.coll = tr->coll,
 		.t = tr->t,
+		.pid = tr->t->pid,
+		.exe = tr->t->exe_name,
+		.go_version = gobin_go_version(tr->t->gb),
+		.go_minor = tr->t->minor,
+		.bias = tr->t->bias,
 		.attach_ns = tr->attach_ns,
 		/* After the end the counts are those of the cut: so is the clock. */
 		.now_ns = collector_cut_ns(tr->coll) ? collector_cut_ns(tr->coll) :

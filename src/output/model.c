@@ -10,7 +10,6 @@
 #include <time.h>
 
 #include "analysis/diagnose.h"
-#include "binary/gobin.h"
 #include "common/timeunits.h"
 #include "output/model.h"
 #include "process/dump.h"
@@ -148,7 +147,7 @@ static int stack_of(const struct model_source *src, const struct model_options *
 		.live = st->live,
 		.live_at_start = st->live_at_start,
 	};
-	if (!st->stack || !opt->frames)
+	if (!st->stack || !opt->frames || !src->t)
 		return 0;
 	n = model_stack_frames(src->t, st->stack, f, CREATION_STACK_MAX);
 	if (n <= 0)
@@ -203,7 +202,7 @@ static int fill_row(const struct model_source *src, const struct model_options *
 
 	r->site = s;
 	r->stack = st;
-	r->pc = s->gopc - src->t->bias;	/* as `go tool addr2line` names it, PIE too */
+	r->pc = s->gopc - src->bias;	/* as `go tool addr2line` names it, PIE too */
 	r->function = s->info.function;
 	r->file = s->info.file;
 	r->line = s->info.line;
@@ -229,7 +228,7 @@ static int fill_row(const struct model_source *src, const struct model_options *
 	r->end_diff = (int64_t)s->end_live - (int64_t)s->live;
 	r->end_changed = s->end_changed;
 	r->series = &s->series;
-	ret = waits_of(src->t->minor, st ? (const void *)st->parked_by_reason :
+	ret = waits_of(src->go_minor, st ? (const void *)st->parked_by_reason :
 					   (const void *)s->parked_by_reason,
 		       false, &r->waits, &r->nwaits);
 	if (!ret && r->nwaits) {
@@ -239,7 +238,7 @@ static int fill_row(const struct model_source *src, const struct model_options *
 		r->main_wait_count = r->waits[0].count;
 	}
 	if (!ret && src->park && !st)
-		ret = waits_of(src->t->minor, s->parks_by_reason, true, &r->parks_by_reason,
+		ret = waits_of(src->go_minor, s->parks_by_reason, true, &r->parks_by_reason,
 			       &r->nparks_by_reason);
 	if (!ret)
 		ret = stacks_of(src, opt, r);
@@ -309,7 +308,7 @@ int model_build(const struct model_source *src, const struct model_options *opt,
 {
 	struct diagnose_ctx dc = {
 		.c = src->coll,
-		.go_minor = src->t->minor,
+		.go_minor = src->go_minor,
 		.start_ns = src->attach_ns,
 		.now_ns = src->target_exited ? src->exited_ns : src->now_ns,
 	};
@@ -320,9 +319,9 @@ int model_build(const struct model_source *src, const struct model_options *opt,
 
 	memset(m, 0, sizeof(*m));
 	m->target = src->t;
-	m->pid = src->t->pid;
-	m->exe = src->t->exe_name;
-	m->go_version = gobin_go_version(src->t->gb);
+	m->pid = src->pid;
+	m->exe = src->exe;
+	m->go_version = src->go_version;
 	m->duration_s = end > src->attach_ns ? ns_to_s(end - src->attach_ns) : 0;
 	m->target_exited = src->target_exited;
 	m->target_exec = src->target_exec;

@@ -186,11 +186,15 @@ int profile_write_capture_creation(const struct model *m, const char *path, char
 				   size_t errlen)
 {
 	const struct target *t = m->target;
-	struct pprof_profile *p = profile_begin(t, "capture", ": live goroutines at "
-						"the end, by creation stack");
+	struct pprof_profile *p;
 	size_t i, j;
 	int ret = 0;
 
+	if (!t) {
+		snprintf(err, errlen, "no profile: the report has no binary to name frames by");
+		return -EINVAL;
+	}
+	p = profile_begin(t, "capture", ": live goroutines at the end, by creation stack");
 	if (!p) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;

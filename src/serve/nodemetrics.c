@@ -33,6 +33,11 @@ static int model_of(struct node_process *p, struct model *m)
 	struct model_source src = {
 		.coll = p->pt.coll,
 		.t = &p->t,
+		.pid = p->pid,
+		.exe = p->t.exe_name,
+		.go_version = gobin_go_version(p->t.gb),
+		.go_minor = p->t.minor,
+		.bias = p->t.bias,
 		.attach_ns = p->pt.attach_ns,
 		.now_ns = monotonic_ns(),
 	};
