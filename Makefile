@@ -53,12 +53,12 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUTPUT)/tests/%)
 # Unit tests that read Go binaries (the fixtures of every toolchain, real
 # programs) or run `go tool pprof`; the others need a compiler only.
-UNIT_GO_BINS := $(patsubst %,$(OUTPUT)/tests/test_%,gobin gostack gowrap offsets pprof probes \
+UNIT_GO_BINS := $(patsubst %,$(OUTPUT)/tests/test_%,gobin gostack gowrap offsets pprofenc probeplan \
 	realbin selfcheck)
 UNIT_PURE_BINS := $(filter-out $(UNIT_GO_BINS),$(UNIT_BINS))
 SKEL := $(OUTPUT)/gostray.skel.h
 # pprof's profile.proto (golang-github-google-pprof-dev), compiled by protoc-c
-# into the build folder; src/output/pprof.c includes "pprof/profile.pb-c.h".
+# into the build folder; src/output/pprofenc.c includes "pprof/profile.pb-c.h".
 PPROF_PROTO ?= /usr/share/gocode/src/github.com/google/pprof/proto/profile.proto
 PB_C := $(OUTPUT)/pprof/profile.pb-c.c
 PB_H := $(PB_C:.c=.h)

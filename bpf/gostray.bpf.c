@@ -6,7 +6,7 @@
  * single-stepping (a CALL, or the JBE of a function's stack check): ~1 us per
  * hit on this class of machine instead of ~12 us on a function's first
  * instruction.  Userspace finds those instructions by disassembly
- * (src/binary/probes.c) and fills the struct offsets before load.
+ * (src/binary/probeplan.c) and fills the struct offsets before load.
  *
  * Nothing here may write to the target: the programs only read Go memory and
  * emit fixed-size records (include/gostray_events.h).  A record that does not

@@ -31,7 +31,7 @@
 #include <stdint.h>
 #include "gostray_events.h"
 #include <uthash.h>
-#include "process/snapshot.h"
+#include "process/allgs.h"
 #include "analysis/trend.h"
 #include "process/siteinfo.h"
 

@@ -101,5 +101,9 @@ int topview_format_row(const struct topview_layout *l, const struct topview_row 
 int topview_column(const struct topview_layout *l, enum topview_sort by, int *w);
 /* "6s+", "850ms", "-" when none. */
 void topview_format_age(char *buf, size_t len, double age_s, bool lower_bound);
+/* Per-second rates as the table shows them: "0", "0.25", "1.5", "12", "250k". */
+void topview_format_rate(char *buf, size_t len, double v);
+/* A path's last component ("?" for NULL). */
+const char *topview_base_name(const char *path);
 
 #endif /* GOSTRAY_TOPVIEW_H */

@@ -9,11 +9,10 @@
 #ifndef GOSTRAY_DUMP_H
 #define GOSTRAY_DUMP_H
 
-#include <json-c/json.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include "process/gostack.h"
-#include "process/snapshot.h"
+#include "process/allgs.h"
 #include "process/target.h"
 
 struct dump_goroutine {
@@ -58,7 +57,10 @@ const char *dump_status_name(const struct dump *d, const struct dump_goroutine *
  * into d->gs, grouped; group_start[k]..group_start[k+1] is group k. */
 size_t dump_group(const struct dump *d, size_t **order, size_t **group_start);
 
-struct json_object *dump_json(const struct dump *d, bool grouped);
+/* The runtime's word for a g status ("runnable", "waiting"...), and the
+ * wait reason of a waiting goroutine (NULL when it has none). */
+const char *dump_status_word(uint32_t status);
+const char *dump_wait_reason(const struct dump *d, const struct dump_goroutine *g);
 
 /* A group of goroutines blocked alike: same state, stack and creator. */
 struct dump_blocked_group {
@@ -73,9 +75,5 @@ struct dump_blocked_group {
 size_t dump_blocked_groups(const struct dump *d, uint64_t gopc, size_t max,
 			   struct dump_blocked_group **out);
 
-/* Frames as every JSON document of gostray has them: function, file, line,
- * pc (runtime), inlined. */
-struct json_object *dump_frames_json(const struct go_frame *f, size_t n);
-void dump_text(FILE *f, const struct dump *d, bool grouped);
 
 #endif /* GOSTRAY_DUMP_H */

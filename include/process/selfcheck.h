@@ -10,7 +10,7 @@
 #define GOSTRAY_SELFCHECK_H
 
 #include <stddef.h>
-#include "process/snapshot.h"
+#include "process/allgs.h"
 #include "process/target.h"
 
 struct selfcheck_result {

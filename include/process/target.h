@@ -14,7 +14,7 @@
 #include <sys/types.h>
 #include "binary/gobin.h"
 #include "binary/offsets.h"
-#include "binary/probes.h"
+#include "binary/probeplan.h"
 
 struct target {
 	pid_t pid;			/* 0 when analysing a file */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The metrics endpoint of `gostray node`: GET /metrics serves the text the
- * main loop last published (include/serve/metrics.h renders it), GET / one line
+ * main loop last published (include/serve/promtext.h renders it), GET / one line
  * pointing there, 404 for any other path, 405 for any other method.  The
  * server runs libmicrohttpd's own thread, which only ever copies the
  * published text under a mutex: it never touches tracer state, and a slow

@@ -2,7 +2,7 @@
 /*
  * Node mode's metrics: every traced process's sites (counts and verdicts
  * from its collector) and gostray's own health, rendered as Prometheus
- * text (include/serve/metrics.h).
+ * text (include/serve/promtext.h).
  */
 #ifndef GOSTRAY_NODEMETRICS_H
 #define GOSTRAY_NODEMETRICS_H

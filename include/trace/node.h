@@ -3,7 +3,7 @@
  * Node mode (`gostray node`): every Go process on the host, found by
  * inspecting executables (not names), traced with one probeset per
  * distinct binary (uprobes live on the file: one set serves every process
- * of that binary, filtered and keyed by tgid in BPF) and one proctrace per
+ * of that binary, filtered and keyed by tgid in BPF) and one tracedproc per
  * process, whose baseline is read when the process is first seen.
  * Processes that start later are found by a periodic scan of /proc;
  * those that exit are forgotten, and a binary without processes gives its
@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "trace/proctrace.h"
+#include "trace/tracedproc.h"
 #include "process/target.h"
 
 struct node_opts {
@@ -46,7 +46,7 @@ struct node_process {
 	char container_id[80];	/* from the cgroup path, "" when none */
 	char pod_uid[48];	/* from the cgroup path (kubepods), "" when none */
 	struct target t;	/* shares the binary's analysis */
-	struct proctrace pt;
+	struct tracedproc pt;
 	struct node_binary *bin;
 	void *user;		/* for the caller (metrics state) */
 	void (*free_user)(void *user);

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "gostray_events.h"
-#include "binary/probes.h"
+#include "binary/probeplan.h"
 #include "process/target.h"
 
 struct gostray_bpf;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * One live trace of one process (`top`, `capture`): a probeset planted in
- * that process only, its proctrace (memory, baseline, collector) and the
+ * that process only, its tracedproc (memory, baseline, collector) and the
  * ring buffer between them.
  */
 #ifndef GOSTRAY_TRACER_H
@@ -14,8 +14,8 @@
 #include "gostray_events.h"
 #include "trace/probeset.h"
 #include "process/procmem.h"
-#include "trace/proctrace.h"
-#include "process/snapshot.h"
+#include "trace/tracedproc.h"
+#include "process/allgs.h"
 #include "process/target.h"
 
 /* Park sampling: the park probe is live the first park_sample_pct % of
@@ -37,17 +37,11 @@ struct tracer_opts {
 
 struct tracer {
 	struct target *t;
-	struct probeset ps;	/* the probes, for this process only */
-	struct proctrace proc;	/* its memory, collector, baseline */
+	struct probeset ps;	/* the probes, for this process only: attach
+				 * times, the stack depth in force */
+	struct tracedproc proc;	/* its memory, collector, baseline, attach_ns
+				 * (probes live), exit */
 	struct ring_buffer *rb;
-	struct collector *coll;	/* proc.coll */
-	uint64_t attach_begin_ns;	/* first probe being attached */
-	uint64_t attach_ns;	/* probes live (CLOCK_MONOTONIC) */
-	uint64_t baseline_ns;	/* baseline merged */
-	size_t baseline_live;	/* goroutines in the baseline snapshot */
-	bool target_exited;
-	uint64_t exited_ns;
-	int stack_depth;	/* as in tracer_opts, bounded */
 	bool park;		/* park counters wanted (tracer_opts.park) */
 	int park_sample_pct;	/* 100: the park probe stays on */
 	uint64_t park_on_ns;	/* time the park probe was live, until park_since */
@@ -61,7 +55,7 @@ int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *
 		 char *err, size_t errlen);
 
 /* Wait up to timeout_ms for records and feed them to the collector.  Sets
- * tr->target_exited when the process is gone or exec'd.  <0 on error. */
+ * tr->proc.exited when the process is gone or exec'd.  <0 on error. */
 int tracer_poll(struct tracer *tr, int timeout_ms);
 
 /* Snapshot the live goroutines' states (wait reasons) into the collector.

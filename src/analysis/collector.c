@@ -46,7 +46,7 @@ struct collector {
 	struct gor *gors;		/* live goroutines by goid */
 	struct tombstone *tombstones;
 	bool merged;
-	uint32_t snapshot_gen;
+	uint32_t allgs_gen;
 	uint64_t phantoms;
 	uint64_t exited_before_baseline;
 	uint64_t exited_unattributed;
@@ -543,7 +543,7 @@ static void drop_baseline_phantoms(struct collector *c)
 	struct gor *g, *tmp;
 
 	HASH_ITER(hh, c->gors, g, tmp) {
-		if (!g->from_baseline || g->seen_gen == c->snapshot_gen)
+		if (!g->from_baseline || g->seen_gen == c->allgs_gen)
 			continue;
 		g->site->live_at_start--;
 		g->stack->live_at_start--;
@@ -566,7 +566,7 @@ static void collector_apply_snapshot_waits(struct collector *c, const struct sna
 	struct site *site, *tmp;
 	size_t i;
 
-	c->snapshot_gen++;
+	c->allgs_gen++;
 	HASH_ITER(hh, c->sites, site, tmp) {
 		struct site_stack *st, *sttmp;
 
@@ -583,7 +583,7 @@ static void collector_apply_snapshot_waits(struct collector *c, const struct sna
 		struct gor *g = gor_find(c, sg->goid);
 
 		if (g)
-			g->seen_gen = c->snapshot_gen;
+			g->seen_gen = c->allgs_gen;
 		if (sg->status != G_WAITING && sg->status != G_LEAKED)
 			continue;
 		if (g)

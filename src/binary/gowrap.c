@@ -8,7 +8,7 @@
 #include "process/gostack.h"
 #include "binary/gowrap.h"
 #include "binary/pclntab.h"
-#include "binary/probes.h"
+#include "binary/probeplan.h"
 
 /* A wrapper of a wrapper (a method value of a promoted method...) is
  * resolved again, this many times at most. */
@@ -67,7 +67,7 @@ static int called_function(const struct gobin *gb, const struct pcln_func *fn,
 	bool found = false;
 	int i, n;
 
-	n = probes_direct_calls(gb, &gf, targets, GOWRAP_MAX_CALLS);
+	n = probeplan_direct_calls(gb, &gf, targets, GOWRAP_MAX_CALLS);
 	for (i = 0; i < n; i++) {
 		struct pcln_func callee;
 

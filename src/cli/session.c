@@ -44,8 +44,8 @@ int start_trace(struct cli_opts *o, struct target *t, struct tracer *tr)
 	fprintf(stderr, "gostray: attached to PID %d (%s, %s): %d probes in %.0f ms, "
 		"%zu goroutines alive at attach, baseline read in %.1f ms\n",
 		t->pid, t->exe_name, gobin_go_version(t->gb), tr->ps.nlinks,
-		(tr->attach_ns - tr->attach_begin_ns) / 1e6,
-		tr->baseline_live, (tr->baseline_ns - tr->attach_ns) / 1e6);
+		(tr->proc.attach_ns - tr->ps.attach_begin_ns) / 1e6,
+		tr->proc.baseline_live, (tr->proc.baseline_ns - tr->proc.attach_ns) / 1e6);
 	return 0;
 }
 
@@ -57,7 +57,7 @@ static int poll_error;
  * deadline passed. */
 bool trace_until(struct tracer *tr, uint64_t deadline_ns)
 {
-	while (!stop_requested && !tr->target_exited) {
+	while (!stop_requested && !tr->proc.exited) {
 		uint64_t now = monotonic_ns();
 		int ms = 100;
 
@@ -87,11 +87,11 @@ int poll_failed(void)
 
 void say_why_stopped(const struct tracer *tr)
 {
-	if (tr->target_exited)
+	if (tr->proc.exited)
 		fprintf(stderr, "gostray: target PID %d %s after %.1fs; "
 			"reporting what was seen until then\n", tr->t->pid,
 			tr->proc.execed ? "replaced its program (exec)" : "exited",
-			(tr->exited_ns - tr->attach_ns) / 1e9);
+			(tr->proc.exited_ns - tr->proc.attach_ns) / 1e9);
 	else if (stop_requested)
 		fprintf(stderr, "gostray: stopped by %s, detaching\n",
 			stop_requested == SIGINT ? "SIGINT" : "SIGTERM");
@@ -101,21 +101,21 @@ int build_model(const struct tracer *tr, const struct cli_opts *o, bool frames,
 		struct model *m)
 {
 	struct model_source src = {
-		.coll = tr->coll,
+		.coll = tr->proc.coll,
 		.t = tr->t,
 		.pid = tr->t->pid,
 		.exe = tr->t->exe_name,
 		.go_version = gobin_go_version(tr->t->gb),
 		.go_minor = tr->t->minor,
 		.bias = tr->t->bias,
-		.attach_ns = tr->attach_ns,
+		.attach_ns = tr->proc.attach_ns,
 		/* After the end the counts are those of the cut: so is the clock. */
-		.now_ns = collector_cut_ns(tr->coll) ? collector_cut_ns(tr->coll) :
-			  tr->target_exited ? tr->exited_ns : monotonic_ns(),
-		.target_exited = tr->target_exited,
+		.now_ns = collector_cut_ns(tr->proc.coll) ? collector_cut_ns(tr->proc.coll) :
+			  tr->proc.exited ? tr->proc.exited_ns : monotonic_ns(),
+		.target_exited = tr->proc.exited,
 		.target_exec = tr->proc.execed,
-		.exited_ns = tr->exited_ns,
-		.stack_depth = tr->stack_depth,
+		.exited_ns = tr->proc.exited_ns,
+		.stack_depth = tr->ps.stack_depth,
 		.park = tr->park,
 		.park_sample_pct = tr->park_sample_pct,
 	};

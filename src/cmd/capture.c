@@ -104,7 +104,7 @@ static void capture_with_progress(struct tracer *tr, const struct cli_opts *o,
 				  uint64_t deadline)
 {
 	bool tty = isatty(STDERR_FILENO);
-	uint64_t every = (tty ? 1 : 5) * 1000000000ull, next = tr->attach_ns + every;
+	uint64_t every = (tty ? 1 : 5) * 1000000000ull, next = tr->proc.attach_ns + every;
 
 	for (;;) {
 		uint64_t until = deadline && deadline < next ? deadline : next;
@@ -127,7 +127,7 @@ static bool take_end_dump(const struct cli_opts *o, struct target *t,
 	struct dump_opts dopts = { .runtime_frames = o->runtime_frames };
 	char err[512];
 
-	if (!o->out_dir || tr->target_exited)
+	if (!o->out_dir || tr->proc.exited)
 		return false;
 	if (dump_take(t, &dopts, d, err, sizeof(err))) {
 		fprintf(stderr, "gostray: no blocked stacks in the report: %s\n", err);
@@ -210,7 +210,7 @@ int cmd_capture(int argc, char **argv)
 	if (start_trace(&o, &t, &tr))
 		goto err_close_target;
 	if (o.duration_s > 0)
-		deadline = tr.attach_ns + (uint64_t)(o.duration_s * 1e9);
+		deadline = tr.proc.attach_ns + (uint64_t)(o.duration_s * 1e9);
 	capture_with_progress(&tr, &o, deadline);
 	say_why_stopped(&tr);
 	tracer_detach(&tr);	/* the cut, the end snapshot, then the probes go */

@@ -10,7 +10,7 @@
 #include "cli/session.h"
 #include "cmd/commands.h"
 #include "output/profile.h"
-#include "process/dump.h"
+#include "output/dumpreport.h"
 
 static const char dump_help[] =
 "Usage: gostray dump PID [OPTIONS]\n"

@@ -15,7 +15,7 @@
 #include "cmd/commands.h"
 #include "process/privileges.h"
 #include "serve/httpserver.h"
-#include "serve/metrics.h"
+#include "serve/promtext.h"
 #include "serve/nodemetrics.h"
 #include "trace/node.h"
 
@@ -126,7 +126,7 @@ static int parse_node_opts(int argc, char **argv, struct node_cli *c)
 	int o;
 
 	c->listen = HTTPSERVER_DEFAULT_LISTEN;
-	c->top_sites = METRICS_DEFAULT_TOP_SITES;
+	c->top_sites = PROMTEXT_DEFAULT_TOP_SITES;
 	c->no.park = false;	/* as in capture: see parse_opts */
 	c->no.stack_depth = 0;
 	c->no.ringbuf_bytes = 4u << 20;
@@ -159,7 +159,7 @@ static int parse_node_opts(int argc, char **argv, struct node_cli *c)
 				return EXIT_USAGE;
 			break;
 		case 't':
-			if (parse_count("--top-sites", optarg, 1, METRICS_MAX_TOP_SITES, &v))
+			if (parse_count("--top-sites", optarg, 1, PROMTEXT_MAX_TOP_SITES, &v))
 				return EXIT_USAGE;
 			c->top_sites = (unsigned int)v;
 			break;

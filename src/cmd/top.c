@@ -155,7 +155,7 @@ int cmd_top(int argc, char **argv)
 	if (start_trace(&o, &t, &tr))
 		goto err_close_target;
 	if (o.duration_s > 0)
-		end = tr.attach_ns + (uint64_t)(o.duration_s * 1e9);
+		end = tr.proc.attach_ns + (uint64_t)(o.duration_s * 1e9);
 	if (live && top_live_view(&o, &t, &tr, end))
 		live = false;
 	if (!live)

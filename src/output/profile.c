@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output/pprof.h"
+#include "output/pprofenc.h"
 #include "output/profile.h"
 #include "output/model.h"
 #include "process/target.h"

@@ -10,7 +10,7 @@
 #include "common/duration.h"
 #include "common/timeunits.h"
 #include "output/report.h"
-#include "process/dump.h"
+#include "output/dumpreport.h"
 
 static struct json_object *hex_pc(uint64_t pc)
 {

@@ -150,7 +150,7 @@ int target_open(struct target *t, const char *arg, char *err, size_t errlen)
 			 t->offsets_note);
 		goto err_close;
 	}
-	ret = probes_plan(t->gb, t->minor, &t->plan, why, sizeof(why));
+	ret = probeplan_build(t->gb, t->minor, &t->plan, why, sizeof(why));
 	if (ret) {
 		snprintf(err, errlen, "%s: cannot place probes: %s", t->exe_name, why);
 		goto err_close;

@@ -20,7 +20,7 @@
 
 #include "serve/httpserver.h"
 
-#define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define PROMTEXT_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 struct httpserver {
 	struct MHD_Daemon *daemon;
@@ -65,7 +65,7 @@ static enum MHD_Result reply_metrics(struct httpserver *srv, struct MHD_Connecti
 				    "gostray: no metrics yet\n", false);
 	if (!resp)
 		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, METRICS_CONTENT_TYPE);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, PROMTEXT_CONTENT_TYPE);
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;

@@ -8,21 +8,21 @@
 #include <string.h>
 
 #include "output/model.h"
-#include "serve/metrics.h"
+#include "serve/promtext.h"
 #include "serve/nodemetrics.h"
 
 struct gather {
 	unsigned int top;
-	struct metrics_process *procs;
+	struct promtext_process *procs;
 	struct model **models;	/* per process, for the sites' strings */
-	struct metrics_site **sites;
+	struct promtext_site **sites;
 	size_t n, cap;
 	int err;
 };
 
 static void free_card(void *user)
 {
-	metrics_cardinality_free(user);
+	promtext_cardinality_free(user);
 	free(user);
 }
 
@@ -49,8 +49,8 @@ static int model_of(struct node_process *p, struct model *m)
 static void gather_process(struct node_process *p, void *ctx)
 {
 	struct gather *g = ctx;
-	struct metrics_process *mp;
-	struct metrics_site *ms;
+	struct promtext_process *mp;
+	struct promtext_site *ms;
 	struct model *m;
 	size_t i;
 
@@ -74,9 +74,9 @@ static void gather_process(struct node_process *p, void *ctx)
 		g->cap = cap;
 	}
 	if (!p->user) {
-		struct metrics_cardinality *card = calloc(1, sizeof(*card));
+		struct promtext_cardinality *card = calloc(1, sizeof(*card));
 
-		if (!card || metrics_cardinality_init(card, g->top)) {
+		if (!card || promtext_cardinality_init(card, g->top)) {
 			free(card);
 			g->err = -ENOMEM;
 			return;
@@ -100,7 +100,7 @@ static void gather_process(struct node_process *p, void *ctx)
 	for (i = 0; i < m->nrows; i++) {
 		const struct model_row *r = &m->rows[i];
 
-		ms[i] = (struct metrics_site){
+		ms[i] = (struct promtext_site){
 			.key = r->pc,	/* link-time, as the capture report names sites */
 			.function = r->function,
 			.file = r->file,
@@ -113,7 +113,7 @@ static void gather_process(struct node_process *p, void *ctx)
 		};
 	}
 	mp = &g->procs[g->n];
-	*mp = (struct metrics_process){
+	*mp = (struct promtext_process){
 		.pid = p->pid,
 		.exe = p->exe_base,
 		.container_id = p->container_id,
@@ -132,18 +132,18 @@ int nodemetrics_render(struct node *n, unsigned int top, char **text, size_t *le
 {
 	struct gather g = { .top = top };
 	struct node_health h;
-	struct metrics_drop drops[4];
-	struct metrics_self self = { 0 };
+	struct promtext_drop drops[4];
+	struct promtext_self self = { 0 };
 	size_t i;
 	int ret;
 
 	node_for_each_process(n, gather_process, &g);
 	node_health(n, &h);
-	drops[0] = (struct metrics_drop){ "processes_over_max", h.over_limit_total };
-	drops[1] = (struct metrics_drop){ "processes_over_memory", h.over_memory_total };
-	drops[2] = (struct metrics_drop){ "park_probes", h.park_probes_dropped };
-	drops[3] = (struct metrics_drop){ "events", h.lost_events };
-	self = (struct metrics_self){
+	drops[0] = (struct promtext_drop){ "processes_over_max", h.over_limit_total };
+	drops[1] = (struct promtext_drop){ "processes_over_memory", h.over_memory_total };
+	drops[2] = (struct promtext_drop){ "park_probes", h.park_probes_dropped };
+	drops[3] = (struct promtext_drop){ "events", h.lost_events };
+	self = (struct promtext_self){
 		.processes = h.processes,
 		.binaries = h.binaries,
 		.lost_events = h.lost_events,
@@ -156,7 +156,7 @@ int nodemetrics_render(struct node *n, unsigned int top, char **text, size_t *le
 		.ndrops = 4,
 		.parks = h.park_counted,
 	};
-	ret = g.err ? g.err : metrics_render(g.procs, g.n, &self, text, len);
+	ret = g.err ? g.err : promtext_render(g.procs, g.n, &self, text, len);
 	for (i = 0; i < g.n; i++) {
 		model_free(g.models[i]);
 		free(g.models[i]);

@@ -351,7 +351,7 @@ static void process_forget(struct node *n, struct node_entry *e, const char *why
 	say(n, "PID %d (%s): %s, forgotten", (int)e->p.pid, e->p.exe_base, why);
 	if (e->p.free_user)
 		e->p.free_user(e->p.user);
-	proctrace_close(&e->p.pt);
+	tracedproc_close(&e->p.pt);
 	target_close(&e->p.t);
 	HASH_DEL(n->procs, e);
 	free(e);
@@ -389,7 +389,7 @@ static void process_attach(struct node *n, pid_t pid, uint64_t start_ticks,
 		goto err_refuse;
 	/* The self-check reads this process's goroutines with the binary's
 	 * offsets before its records are kept. */
-	if (proctrace_open(&e->p.pt, &e->p.t, probeset_read_stack, &b->ps,
+	if (tracedproc_open(&e->p.pt, &e->p.t, probeset_read_stack, &b->ps,
 			   b->ps.stack_depth, err, sizeof(err)))
 		goto err_close_target;
 	HASH_ADD(hh, n->procs, p.pid, sizeof(e->p.pid), e);
@@ -398,7 +398,7 @@ static void process_attach(struct node *n, pid_t pid, uint64_t start_ticks,
 		snprintf(err, sizeof(err), "cannot track it in BPF: %s", strerror(errno));
 		goto err_unlist;
 	}
-	if (proctrace_baseline(&e->p.pt, monotonic_ns(), drain_all, n, err, sizeof(err)))
+	if (tracedproc_baseline(&e->p.pt, monotonic_ns(), drain_all, n, err, sizeof(err)))
 		goto err_untrack;
 	n->h.attached_total++;
 	say(n, "PID %d (%s, %s): attached, %zu goroutines%s%s", (int)pid, exe_base,
@@ -412,7 +412,7 @@ err_untrack:
 err_unlist:
 	HASH_DEL(n->procs, e);
 	b->nprocs--;
-	proctrace_close(&e->p.pt);
+	tracedproc_close(&e->p.pt);
 err_close_target:
 	target_close(&e->p.t);
 err_refuse:
@@ -627,7 +627,7 @@ int node_poll(struct node *n, int timeout_ms)
 	drain_all(n);
 	now = monotonic_ns();
 	HASH_ITER(hh, n->procs, e, tmp) {
-		if (proctrace_gone(&e->p.pt)) {
+		if (tracedproc_gone(&e->p.pt)) {
 			process_forget(n, e, "exited");
 			continue;
 		}
@@ -644,8 +644,9 @@ int node_poll(struct node *n, int timeout_ms)
 	return 0;
 }
 
-static void park_count_to_collector(void *ctx, const struct gs_park_key *key,
-				    uint64_t count)
+/* One binary's counters serve every process running it: each key to its
+ * process by PID. */
+static void park_count_of_process(void *ctx, const struct gs_park_key *key, uint64_t count)
 {
 	struct node_binary *b = ctx;
 	struct node_entry *e;
@@ -653,7 +654,7 @@ static void park_count_to_collector(void *ctx, const struct gs_park_key *key,
 
 	HASH_FIND(hh, b->node->procs, &pid, sizeof(pid), e);
 	if (e && e->p.bin == b)
-		collector_set_parks(e->p.pt.coll, key->gopc, key->reason, count);
+		tracedproc_park_count(&e->p.pt, key, count);
 }
 
 /* Every 5 s (main.c): a snapshot per process for wait reasons and
@@ -665,11 +666,11 @@ void node_refresh_waits(struct node *n)
 	struct node_binary *b, *btmp;
 
 	HASH_ITER(hh, n->procs, e, tmp)
-		proctrace_refresh_waits(&e->p.pt, drain_all, n);
+		tracedproc_refresh_waits(&e->p.pt, drain_all, n);
 	if (n->o.park)
 		HASH_ITER(hh, n->bins, b, btmp)
 			if (b->traceable)
-				probeset_read_parks(&b->ps, park_count_to_collector, b);
+				probeset_read_parks(&b->ps, park_count_of_process, b);
 }
 
 void node_for_each_process(struct node *n, void (*cb)(struct node_process *p, void *ctx),

@@ -13,7 +13,7 @@
 #include "gostray_events.h"	/* before the skeleton, which uses its types */
 #include "gostray.skel.h"
 #include "trace/probeset.h"
-#include "process/snapshot.h"
+#include "process/allgs.h"
 
 #define DEFAULT_MAX_TRACKED 4096
 /* (wait reason, go statement) pairs counted for one process, and for all

@@ -18,7 +18,7 @@ static int on_ring_record(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(struct gs_record))
 		return 0;	/* cannot happen with fixed-size records */
-	collector_on_record(tr->coll, data);
+	collector_on_record(tr->proc.coll, data);
 	return 0;
 }
 
@@ -32,20 +32,21 @@ static void drain(void *ctx)
 /* The park counters are read, not streamed: at most once a second. */
 #define PARKS_READ_EVERY_NS 1000000000ull
 
-static void park_count_to_collector(void *ctx, const struct gs_park_key *key,
-				    uint64_t count)
+/* The probeset serves this process only; a key of another PID is a
+ * leftover of a reused map and not ours. */
+static void park_count_of_target(void *ctx, const struct gs_park_key *key, uint64_t count)
 {
 	struct tracer *tr = ctx;
 
 	if (key->tgid == (uint32_t)tr->t->pid)
-		collector_set_parks(tr->coll, key->gopc, key->reason, count);
+		tracedproc_park_count(&tr->proc, key, count);
 }
 
 static void read_parks(struct tracer *tr, uint64_t now_ns)
 {
 	if (!tr->park)
 		return;
-	probeset_read_parks(&tr->ps, park_count_to_collector, tr);
+	probeset_read_parks(&tr->ps, park_count_of_target, tr);
 	tr->parks_read_ns = now_ns;
 }
 
@@ -68,7 +69,7 @@ static void park_probe_off(struct tracer *tr, uint64_t now_ns)
  * the attach.  A failed re-attach (the target is going away) ends it. */
 static void park_duty_cycle(struct tracer *tr, uint64_t now_ns)
 {
-	uint64_t into = (now_ns - tr->attach_ns) % TRACER_PARK_WINDOW_NS;
+	uint64_t into = (now_ns - tr->proc.attach_ns) % TRACER_PARK_WINDOW_NS;
 	bool want = into < TRACER_PARK_WINDOW_NS / 100 * (uint64_t)tr->park_sample_pct;
 	char err[256];
 
@@ -102,15 +103,13 @@ int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *
 	tr->park_sample_pct = o->park_sample_pct > 0 && o->park_sample_pct < 100 ?
 			      o->park_sample_pct : 100;
 	/* The offsets are checked on the process before anything is loaded. */
-	ret = proctrace_open(&tr->proc, t, probeset_read_stack, &tr->ps,
+	ret = tracedproc_open(&tr->proc, t, probeset_read_stack, &tr->ps,
 			     probeset_stack_depth(o->stack_depth), err, errlen);
 	if (ret)
 		return ret;
-	tr->coll = tr->proc.coll;
 	ret = probeset_load(&tr->ps, t, &po, err, errlen);
 	if (ret)
 		goto err_close_proc;
-	tr->stack_depth = tr->ps.stack_depth;
 	tr->rb = ring_buffer__new(probeset_events_fd(&tr->ps), on_ring_record, tr, NULL);
 	if (!tr->rb) {
 		ret = -errno;
@@ -120,15 +119,11 @@ int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *
 	ret = probeset_attach(&tr->ps, t, &po, err, errlen);
 	if (ret)
 		goto err_free_rb;
-	tr->attach_begin_ns = tr->ps.attach_begin_ns;
-	tr->attach_ns = tr->ps.attach_ns;
 	if (tr->park)
-		tr->park_since = tr->attach_ns;
-	ret = proctrace_baseline(&tr->proc, tr->attach_ns, drain, tr, err, errlen);
+		tr->park_since = tr->ps.attach_ns;
+	ret = tracedproc_baseline(&tr->proc, tr->ps.attach_ns, drain, tr, err, errlen);
 	if (ret)
 		goto err_detach;
-	tr->baseline_ns = tr->proc.baseline_ns;
-	tr->baseline_live = tr->proc.baseline_live;
 	return 0;
 
 err_detach:
@@ -139,8 +134,7 @@ err_free_rb:
 err_close_probes:
 	probeset_close(&tr->ps);
 err_close_proc:
-	proctrace_close(&tr->proc);
-	tr->coll = NULL;
+	tracedproc_close(&tr->proc);
 	return ret;
 }
 
@@ -148,7 +142,7 @@ int tracer_poll(struct tracer *tr, int timeout_ms)
 {
 	int n;
 
-	if (tr->target_exited)
+	if (tr->proc.exited)
 		return 0;
 	/* Records do not wake us (see wakeup_bytes in the BPF code) until
 	 * the buffer fills up: drain whatever arrived when the wait ends. */
@@ -157,12 +151,12 @@ int tracer_poll(struct tracer *tr, int timeout_ms)
 		n = 0;
 	if (n >= 0)
 		n += ring_buffer__consume(tr->rb);
-	if (proctrace_gone(&tr->proc) || proctrace_execed(&tr->proc)) {
+	if (tracedproc_gone(&tr->proc) || tracedproc_execed(&tr->proc)) {
 		/* Records the target made before dying are still queued. */
 		ring_buffer__consume(tr->rb);
-		tr->target_exited = tr->proc.exited = true;
-		tr->exited_ns = tr->proc.exited_ns = monotonic_ns();
-		collector_sample(tr->coll, tr->exited_ns, true);
+		tr->proc.exited = true;
+		tr->proc.exited_ns = monotonic_ns();
+		collector_sample(tr->proc.coll, tr->proc.exited_ns, true);
 	} else {
 		uint64_t now = monotonic_ns();
 
@@ -170,16 +164,16 @@ int tracer_poll(struct tracer *tr, int timeout_ms)
 			park_duty_cycle(tr, now);
 		if (now - tr->parks_read_ns >= PARKS_READ_EVERY_NS)
 			read_parks(tr, now);
-		collector_sample(tr->coll, now, false);
+		collector_sample(tr->proc.coll, now, false);
 	}
 	return n;
 }
 
 int tracer_refresh_waits(struct tracer *tr)
 {
-	if (tr->target_exited || !tr->rb)
+	if (tr->proc.exited || !tr->rb)
 		return -ESRCH;
-	return proctrace_refresh_waits(&tr->proc, drain, tr);
+	return tracedproc_refresh_waits(&tr->proc, drain, tr);
 }
 
 void tracer_stats(const struct tracer *tr, uint64_t stats[GS_STAT_MAX])
@@ -196,13 +190,13 @@ void tracer_stats(const struct tracer *tr, uint64_t stats[GS_STAT_MAX])
  */
 void tracer_detach(struct tracer *tr)
 {
-	bool tracing = tr->coll && tr->ps.nlinks;
-	uint64_t cut = tr->target_exited ? tr->exited_ns : monotonic_ns();
+	bool tracing = tr->proc.coll && tr->ps.nlinks;
+	uint64_t cut = tr->proc.exited ? tr->proc.exited_ns : monotonic_ns();
 
 	if (tracing) {
-		collector_cut(tr->coll, cut);
-		if (!tr->target_exited)
-			proctrace_end_snapshot(&tr->proc);
+		collector_cut(tr->proc.coll, cut);
+		if (!tr->proc.exited)
+			tracedproc_end_snapshot(&tr->proc);
 	}
 	park_probe_off(tr, cut);
 	probeset_detach(&tr->ps);
@@ -211,10 +205,10 @@ void tracer_detach(struct tracer *tr)
 	 * every record stamped before the cut is in. */
 	if (tr->rb)
 		ring_buffer__consume(tr->rb);
-	if (tr->coll && tr->ps.skel)
+	if (tr->proc.coll && tr->ps.skel)
 		read_parks(tr, cut);	/* counters stay after the detach */
-	if (tracing && !tr->target_exited)
-		collector_sample(tr->coll, cut, true);
+	if (tracing && !tr->proc.exited)
+		collector_sample(tr->proc.coll, cut, true);
 }
 
 void tracer_stop(struct tracer *tr)
@@ -223,6 +217,6 @@ void tracer_stop(struct tracer *tr)
 	ring_buffer__free(tr->rb);
 	tr->rb = NULL;
 	probeset_close(&tr->ps);
-	proctrace_close(&tr->proc);
-	tr->coll = NULL;
+	tracedproc_close(&tr->proc);
+	tr->proc.coll = NULL;
 }

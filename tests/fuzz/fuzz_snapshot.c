@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * libFuzzer target: the goroutine snapshot (src/process/snapshot.c) reading a
+ * libFuzzer target: the goroutine snapshot (src/process/allgs.c) reading a
  * hostile process's memory.  Whatever a target holds - allglen, the allgs
  * array, the g structs - is read through the same procmem code a trace
  * uses, from this process's own memory: the input is copied to a fixed
@@ -21,7 +21,7 @@
 
 #include "binary/offsets.h"
 #include "process/procmem.h"
-#include "process/snapshot.h"
+#include "process/allgs.h"
 
 /* in ASan's high memory (above 0x10007fff8000), unused by anything else */
 #define FUZZ_BASE 0x500000000000ull
@@ -45,7 +45,7 @@ static int arena_map(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct snapshot_source src = { 0 };
+	struct allgs_source src = { 0 };
 	struct go_offsets off;
 	struct procmem pm;
 	struct snapshot s;
@@ -63,9 +63,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	src.off = &off;
 	src.allglen_addr = FUZZ_BASE;
 	src.allgptr_addr = FUZZ_BASE + 8;
-	if (!snapshot_read(&src, &s, err, sizeof(err))) {
-		snapshot_reread_runnable(&src, &s);
-		snapshot_free(&s);
+	if (!allgs_read(&src, &s, err, sizeof(err))) {
+		allgs_reread_runnable(&src, &s);
+		allgs_free(&s);
 	}
 	procmem_close(&pm);
 	return 0;

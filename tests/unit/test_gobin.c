@@ -50,7 +50,7 @@ static const char *const variants[] = { "static", "pie", "cgo" };
 static const char *const allg_vars[] = {
 	"runtime.allgs", "runtime.allglen", "runtime.allgptr",
 };
-/* Runtime functions the tracer looks up (probes.c, target.c); the first
+/* Runtime functions the tracer looks up (probeplan.c, target.c); the first
  * ones start with the stack check, the last ones do not (nosplit, asm). */
 static const char *const runtime_funcs[] = {
 	"runtime.newproc1", "runtime.newproc", "runtime.newproc.func1",

@@ -19,7 +19,7 @@
  *    refuses those by version;
  *  - the runtime functions the probes need are found and start with the
  *    stack-check prologue CMP RSP, [R14+0x10];
- *  - probes_plan succeeds, and each probe's file offset holds the bytes
+ *  - probeplan_build succeeds, and each probe's file offset holds the bytes
  *    at its vaddr;
  *  - runtime.allgs/allglen/allgptr are found, and the disassembly of
  *    runtime.allgadd agrees with .symtab/.dynsym where those exist;
@@ -50,7 +50,7 @@
 #include "binary/gobin.h"
 #include "binary/gomodule.h"
 #include "binary/pclntab.h"
-#include "binary/probes.h"
+#include "binary/probeplan.h"
 
 #define FETCH_SCRIPT "tools/fetch-real-programs.sh"
 #define DEFAULT_CACHE "/var/cache/gostray/real"
@@ -440,7 +440,7 @@ static void check_funcs(const char *name, struct gobin *gb, int minor)
 
 		check_stack_check(name, gb, func, &fn);
 		/* and the probe placement recognises it */
-		if (probes_find_stack_check_branch(gb, &fn, &branch, insn, sizeof(insn)))
+		if (probeplan_stack_check_branch(gb, &fn, &branch, insn, sizeof(insn)))
 			fail_msg("%s: no stack-check branch found in %s", name, func);
 		if (strncmp(insn, "jbe ", 4))
 			fail_msg("%s: stack-check branch of %s is \"%s\"", name, func, insn);
@@ -461,8 +461,8 @@ static void check_plan(const char *name, const char *path, struct gobin *gb, int
 	char err[256] = "";
 	int i, kinds = 0;
 
-	if (probes_plan(gb, minor, &plan, err, sizeof(err)))
-		fail_msg("%s: probes_plan: %s", name, err);
+	if (probeplan_build(gb, minor, &plan, err, sizeof(err)))
+		fail_msg("%s: probeplan_build: %s", name, err);
 	for (i = 0; i < plan.n; i++) {
 		const struct probe_point *p = &plan.points[i];
 		uint8_t from_file[2], from_vaddr[2];
@@ -867,9 +867,9 @@ static void test_program_noshdr(void **state)
 			assert_int_equal(gobin_find_var(b, vars[i], &vb), 0);
 			assert_int_equal(vb.addr, va.addr);
 		}
-		assert_int_equal(probes_plan(a, minor, &pa, err, sizeof(err)), 0);
-		if (probes_plan(b, minor, &pb, err, sizeof(err)))
-			fail_msg("%s without section headers: probes_plan: %s", p->name, err);
+		assert_int_equal(probeplan_build(a, minor, &pa, err, sizeof(err)), 0);
+		if (probeplan_build(b, minor, &pb, err, sizeof(err)))
+			fail_msg("%s without section headers: probeplan_build: %s", p->name, err);
 		assert_int_equal(pb.n, pa.n);
 		for (i = 0; i < pa.n; i++) {
 			assert_int_equal(pb.points[i].kind, pa.points[i].kind);

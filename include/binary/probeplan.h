@@ -5,8 +5,8 @@
  * (a CALL or the conditional branch of the stack check), found by real
  * disassembly with Capstone, so a probe hit costs ~1 us instead of ~12 us.
  */
-#ifndef GOSTRAY_PROBES_H
-#define GOSTRAY_PROBES_H
+#ifndef GOSTRAY_PROBEPLAN_H
+#define GOSTRAY_PROBEPLAN_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -40,19 +40,19 @@ const char *probe_kind_name(enum probe_kind kind);
 /* Place every probe gostray needs in gb (Go 1.minor).  Fails with a one-line
  * err naming the function or instruction that could not be found; a plan is
  * all or nothing, so no probe is attached on failure. */
-int probes_plan(const struct gobin *gb, int minor, struct probe_plan *plan,
+int probeplan_build(const struct gobin *gb, int minor, struct probe_plan *plan,
 		char *err, size_t errlen);
 
 /* The conditional branch of the stack-check prologue of fn (the JBE after
  * CMP RSP, 0x10(R14), or 0x18(R14) in Go 1.17's //go:systemstack
  * functions), -ENOENT when fn has no stack check. */
-int probes_find_stack_check_branch(const struct gobin *gb,
+int probeplan_stack_check_branch(const struct gobin *gb,
 				   const struct gobin_func *fn,
 				   uint64_t *vaddr, char *insn, size_t insnlen);
 
 /* The targets of fn's direct CALLs, in address order, at most max;
  * returns how many were written or <0 (fn cannot be disassembled). */
-int probes_direct_calls(const struct gobin *gb, const struct gobin_func *fn,
+int probeplan_direct_calls(const struct gobin *gb, const struct gobin_func *fn,
 			uint64_t *targets, size_t max);
 
-#endif /* GOSTRAY_PROBES_H */
+#endif /* GOSTRAY_PROBEPLAN_H */

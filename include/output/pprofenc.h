@@ -16,8 +16,8 @@
  * an error the profile stays valid and can still be written, without the
  * sample that failed.  Not thread-safe: one profile belongs to one thread.
  */
-#ifndef GOSTRAY_PPROF_H
-#define GOSTRAY_PPROF_H
+#ifndef GOSTRAY_PPROFENC_H
+#define GOSTRAY_PPROFENC_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -118,4 +118,4 @@ int pprof_write_gz_fd(struct pprof_profile *p, int fd, char *err, size_t errlen)
 
 void pprof_free(struct pprof_profile *p);
 
-#endif /* GOSTRAY_PPROF_H */
+#endif /* GOSTRAY_PPROFENC_H */

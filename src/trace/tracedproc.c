@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * One traced process (include/trace/proctrace.h).
+ * One traced process (include/trace/tracedproc.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "trace/proctrace.h"
+#include "trace/tracedproc.h"
 #include "process/selfcheck.h"
 
 #ifndef SYS_pidfd_open
@@ -23,10 +23,10 @@
  * goroutines is then not read in full twice. */
 #define SELFCHECK_SAMPLE 4096
 
-static int read_snapshot_upto(struct proctrace *p, struct snapshot *s, size_t max_gs,
+static int read_snapshot_upto(struct tracedproc *p, struct snapshot *s, size_t max_gs,
 			      char *err, size_t errlen)
 {
-	struct snapshot_source src = {
+	struct allgs_source src = {
 		.mem = &p->mem,
 		.off = &p->t->off,
 		.allglen_addr = target_addr(p->t, p->t->allglen.addr),
@@ -34,11 +34,11 @@ static int read_snapshot_upto(struct proctrace *p, struct snapshot *s, size_t ma
 		.max_gs = max_gs,
 	};
 
-	return snapshot_read(&src, s, err, errlen);
+	return allgs_read(&src, s, err, errlen);
 }
 
 /* Before any probe: do the offsets read plausible goroutines here? */
-static int check_offsets(struct proctrace *p, char *err, size_t errlen)
+static int check_offsets(struct tracedproc *p, char *err, size_t errlen)
 {
 	struct selfcheck_result res;
 	struct snapshot s;
@@ -54,7 +54,7 @@ static int check_offsets(struct proctrace *p, char *err, size_t errlen)
 	ret = selfcheck_snapshot(p->t, &s, &res, why, sizeof(why));
 	if (ret)
 		snprintf(err, errlen, "PID %d: %s", p->t->pid, why);
-	snapshot_free(&s);
+	allgs_free(&s);
 	return ret;
 }
 
@@ -72,7 +72,7 @@ static int exe_identity(pid_t pid, dev_t *dev, ino_t *ino)
 	return 0;
 }
 
-int proctrace_open(struct proctrace *p, struct target *t, stack_reader read_stack,
+int tracedproc_open(struct tracedproc *p, struct target *t, stack_reader read_stack,
 		   void *stack_ctx, int stack_depth, char *err, size_t errlen)
 {
 	int ret;
@@ -112,7 +112,7 @@ err_free_collector:
 	return ret;
 }
 
-int proctrace_baseline(struct proctrace *p, uint64_t attach_ns, proctrace_drain drain,
+int tracedproc_baseline(struct tracedproc *p, uint64_t attach_ns, tracedproc_drain drain,
 		       void *drain_ctx, char *err, size_t errlen)
 {
 	struct snapshot base;
@@ -135,17 +135,17 @@ int proctrace_baseline(struct proctrace *p, uint64_t attach_ns, proctrace_drain 
 	 * that can be half-made) drops the goroutines the first read saw
 	 * that way.  From 1.24 the goid is written first. */
 	if (p->t->minor <= 23) {
-		struct snapshot_source src = {
+		struct allgs_source src = {
 			.mem = &p->mem,
 			.off = &p->t->off,
 		};
 
-		if (snapshot_reread_runnable(&src, &base))
+		if (allgs_reread_runnable(&src, &base))
 			base.unreadable++;	/* then judge no phantom */
 		drain(drain_ctx);
 	}
 	collector_apply_snapshot(p->coll, &base);
-	snapshot_free(&base);
+	allgs_free(&base);
 	p->baseline_ns = monotonic_ns();
 	/* The series start at the attach, with the baseline's counts. */
 	collector_sample(p->coll, attach_ns, true);
@@ -153,16 +153,16 @@ int proctrace_baseline(struct proctrace *p, uint64_t attach_ns, proctrace_drain 
 }
 
 /* A snapshot of a process still running its program. */
-static int read_current(struct proctrace *p, struct snapshot *s)
+static int read_current(struct tracedproc *p, struct snapshot *s)
 {
 	char why[256];
 
-	if (p->exited || proctrace_execed(p))
+	if (p->exited || tracedproc_execed(p))
 		return -ESRCH;
 	return read_snapshot_upto(p, s, 0, why, sizeof(why));
 }
 
-int proctrace_refresh_waits(struct proctrace *p, proctrace_drain drain, void *drain_ctx)
+int tracedproc_refresh_waits(struct tracedproc *p, tracedproc_drain drain, void *drain_ctx)
 {
 	struct snapshot s;
 	int ret = read_current(p, &s);
@@ -172,13 +172,13 @@ int proctrace_refresh_waits(struct proctrace *p, proctrace_drain drain, void *dr
 	/* Records up to the end of the snapshot, so both agree. */
 	drain(drain_ctx);
 	collector_apply_snapshot(p->coll, &s);
-	snapshot_free(&s);
+	allgs_free(&s);
 	return 0;
 }
 
-/* Half-made goroutines (Go <= 1.23, see proctrace_baseline) are read
+/* Half-made goroutines (Go <= 1.23, see tracedproc_baseline) are read
  * again, so that the end check compares real goroutines only. */
-int proctrace_end_snapshot(struct proctrace *p)
+int tracedproc_end_snapshot(struct tracedproc *p)
 {
 	struct snapshot s;
 	int ret = read_current(p, &s);
@@ -186,18 +186,18 @@ int proctrace_end_snapshot(struct proctrace *p)
 	if (ret)
 		return ret;
 	if (p->t->minor <= 23) {
-		struct snapshot_source src = { .mem = &p->mem, .off = &p->t->off };
+		struct allgs_source src = { .mem = &p->mem, .off = &p->t->off };
 
-		if (snapshot_reread_runnable(&src, &s))
+		if (allgs_reread_runnable(&src, &s))
 			s.unreadable++;
 		s.finished_ns = monotonic_ns();
 	}
 	collector_end_snapshot(p->coll, &s);
-	snapshot_free(&s);
+	allgs_free(&s);
 	return 0;
 }
 
-bool proctrace_gone(struct proctrace *p)
+bool tracedproc_gone(struct tracedproc *p)
 {
 	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
 
@@ -206,7 +206,7 @@ bool proctrace_gone(struct proctrace *p)
 	return !proc_alive(p->t->pid);
 }
 
-bool proctrace_execed(struct proctrace *p)
+bool tracedproc_execed(struct tracedproc *p)
 {
 	dev_t dev;
 	ino_t ino;
@@ -219,7 +219,7 @@ bool proctrace_execed(struct proctrace *p)
 	return p->execed;
 }
 
-void proctrace_close(struct proctrace *p)
+void tracedproc_close(struct tracedproc *p)
 {
 	if (p->pidfd >= 0)
 		close(p->pidfd);
@@ -227,4 +227,9 @@ void proctrace_close(struct proctrace *p)
 	procmem_close(&p->mem);
 	collector_free(p->coll);
 	p->coll = NULL;
+}
+
+void tracedproc_park_count(struct tracedproc *p, const struct gs_park_key *key, uint64_t count)
+{
+	collector_set_parks(p->coll, key->gopc, key->reason, count);
 }

@@ -6,8 +6,8 @@
  * racy by nature: each g is read at a slightly different moment; the
  * collector reconciles it with the probe records (see collector.h).
  */
-#ifndef GOSTRAY_SNAPSHOT_H
-#define GOSTRAY_SNAPSHOT_H
+#ifndef GOSTRAY_ALLGS_H
+#define GOSTRAY_ALLGS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -47,14 +47,14 @@ struct snap_g {
 struct snapshot {
 	struct snap_g *gs;	/* live goroutines only (not idle, not dead) */
 	size_t n;
-	size_t cap;		/* gs was allocated for this many (snapshot_free) */
+	size_t cap;		/* gs was allocated for this many (allgs_free) */
 	size_t allglen;		/* slots in allgs when read */
 	size_t unreadable;	/* g slots that could not be read */
 	uint64_t started_ns;	/* CLOCK_MONOTONIC before the first read */
 	uint64_t finished_ns;
 };
 
-struct snapshot_source {
+struct allgs_source {
 	struct procmem *mem;
 	const struct go_offsets *off;
 	uint64_t allglen_addr;	/* runtime addresses (load bias applied) */
@@ -68,9 +68,9 @@ struct snapshot_source {
  * 600 MB at most, for a target that would need 8 GB of goroutine stacks. */
 #define SNAPSHOT_MAX_GS (4u << 20)
 
-int snapshot_read(const struct snapshot_source *src, struct snapshot *out,
+int allgs_read(const struct allgs_source *src, struct snapshot *out,
 		  char *err, size_t errlen);
-void snapshot_free(struct snapshot *s);
+void allgs_free(struct snapshot *s);
 
 /*
  * A second look at the goroutines s saw runnable, in place: what a full
@@ -79,11 +79,11 @@ void snapshot_free(struct snapshot *s);
  * goid), at the cost of reading a few gs instead of all of them.  The
  * others keep their first reading; gs no longer alive leave s.
  */
-int snapshot_reread_runnable(const struct snapshot_source *src, struct snapshot *s);
+int allgs_reread_runnable(const struct allgs_source *src, struct snapshot *s);
 
 /* true for states in which a g is a goroutine that exists (not free). */
 bool go_status_alive(uint32_t status);
 
 uint64_t monotonic_ns(void);
 
-#endif /* GOSTRAY_SNAPSHOT_H */
+#endif /* GOSTRAY_ALLGS_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Unit tests of the pprof writer (pprof.h): every profile is written to a
+ * Unit tests of the pprof writer (pprofenc.h): every profile is written to a
  * file, read back (zlib, then the protobuf-c code generated from pprof's
  * own profile.proto) and checked field by field; then, with the oldest
  * and newest Go toolchain found, `go tool pprof -raw/-top/-base` must show
@@ -26,12 +26,12 @@
 #include <zlib.h>
 #include <cmocka.h>
 
-#include "output/pprof.h"
+#include "output/pprofenc.h"
 #include "pprof/profile.pb-c.h"
 
 typedef Perftools__Profiles__Profile pb_profile;
 
-static char tmpdir[] = "/tmp/test_pprof.XXXXXX";
+static char tmpdir[] = "/tmp/test_pprofenc.XXXXXX";
 
 /* A leak and a healthy worker, as gostray would see them: runtime.gopark
  * at the top, main.send inlined into the closure of handleSearch. */
@@ -757,7 +757,7 @@ static void check_with_go(const char *go)
 	assert_top(out, "main.handleSearch", 0, 25);
 	assert_top(out, "main.worker", -1, -1);
 	free(out);
-	printf("test_pprof: go tool pprof of %s reads the profiles\n", go);
+	printf("test_pprofenc: go tool pprof of %s reads the profiles\n", go);
 	free(first);
 	free(second);
 }
@@ -767,7 +767,7 @@ static void test_go_tool_pprof(void **state)
 	char oldest[512], newest[512];
 
 	if (!find_toolchains(oldest, newest, sizeof(oldest))) {
-		printf("SKIP test_pprof go tool pprof checks: no Go toolchain in "
+		printf("SKIP test_pprofenc go tool pprof checks: no Go toolchain in "
 		       "%s/*/usr/lib/go-*/bin or /usr/lib/go-*/bin "
 		       "(make unit-test fetches them)\n", toolchain_cache());
 		skip();

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "binary/gobin.h"
-#include "binary/probes.h"
+#include "binary/probeplan.h"
 
 static const char *const variants[] = {
 	"static", "static-stripped", "pie", "pie-stripped", "cgo", "cgo-stripped",
@@ -83,7 +83,7 @@ static void check_plan(const char *path, int minor, uint64_t rel[3])
 	int i;
 
 	assert_int_equal(gobin_open(path, &gb, err, sizeof(err)), 0);
-	assert_int_equal(probes_plan(gb, minor, &plan, err, sizeof(err)), 0);
+	assert_int_equal(probeplan_build(gb, minor, &plan, err, sizeof(err)), 0);
 	assert_int_equal(count_kind(&plan, PROBE_CREATE_RUNQPUT), 1);
 	assert_int_equal(count_kind(&plan, PROBE_PARK), 1);
 	assert_int_equal(count_kind(&plan, exit_kind), 1);
@@ -180,7 +180,7 @@ static void test_no_stack_check(void **state)
 	assert_int_equal(gobin_open(path, &gb, err, sizeof(err)), 0);
 	/* runtime.rt0_go is assembly: no Go stack-check prologue */
 	assert_int_equal(gobin_find_func(gb, "runtime.rt0_go", &fn), 0);
-	assert_int_not_equal(probes_find_stack_check_branch(gb, &fn, &vaddr, insn,
+	assert_int_not_equal(probeplan_stack_check_branch(gb, &fn, &vaddr, insn,
 							    sizeof(insn)), 0);
 	gobin_close(gb);
 }

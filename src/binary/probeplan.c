@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "binary/probes.h"
+#include "binary/probeplan.h"
 
 /* Functions larger than this are not runtime functions we probe. */
 #define FUNC_MAX_BYTES (64 * 1024)
@@ -112,7 +112,7 @@ static int is_conditional_jump(csh h, const cs_insn *insn)
 	return cs_insn_group(h, insn, X86_GRP_JUMP) && insn->id != X86_INS_JMP;
 }
 
-int probes_find_stack_check_branch(const struct gobin *gb,
+int probeplan_stack_check_branch(const struct gobin *gb,
 				   const struct gobin_func *fn,
 				   uint64_t *vaddr, char *insn_buf, size_t insnlen)
 {
@@ -218,7 +218,7 @@ static int collect_call_cb(const cs_insn *insn, const struct prev_insn *prev,
 	return 0;
 }
 
-int probes_direct_calls(const struct gobin *gb, const struct gobin_func *fn,
+int probeplan_direct_calls(const struct gobin *gb, const struct gobin_func *fn,
 			uint64_t *targets, size_t max)
 {
 	struct calls_out o = { targets, max, 0 };
@@ -300,7 +300,7 @@ static int add_stack_check_probe(const struct gobin *gb, struct probe_plan *plan
 		snprintf(err, errlen, "function %s not found in the binary", name);
 		return -ENOENT;
 	}
-	if (probes_find_stack_check_branch(gb, &fn, &vaddr, p->insn, sizeof(p->insn))) {
+	if (probeplan_stack_check_branch(gb, &fn, &vaddr, p->insn, sizeof(p->insn))) {
 		snprintf(err, errlen,
 			 "no stack-check branch at the start of %s (0x%lx)",
 			 name, (unsigned long)fn.entry);
@@ -375,7 +375,7 @@ static int add_creation_probes(const struct gobin *gb, struct probe_plan *plan,
 	return 0;
 }
 
-int probes_plan(const struct gobin *gb, int minor, struct probe_plan *plan,
+int probeplan_build(const struct gobin *gb, int minor, struct probe_plan *plan,
 		char *err, size_t errlen)
 {
 	int i, ret;

@@ -11,7 +11,7 @@
  * series add site_function, site_file and site_line.  Names come from the
  * target and are hostile: label values are made valid UTF-8 (a bad byte
  * becomes U+FFFD, control characters other than newline become '?'),
- * bounded (function names keep their first METRICS_LABEL_MAX bytes, file
+ * bounded (function names keep their first PROMTEXT_LABEL_MAX bytes, file
  * names their last, "..." marks the cut) and escaped.
  *
  * Cardinality bound (README.md "Node mode" quotes this):
@@ -30,19 +30,19 @@
  *   promoted site's past twice (use gostray_process_goroutines for the
  *   live total).
  */
-#ifndef GOSTRAY_METRICS_H
-#define GOSTRAY_METRICS_H
+#ifndef GOSTRAY_PROMTEXT_H
+#define GOSTRAY_PROMTEXT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define METRICS_DEFAULT_TOP_SITES 50
-#define METRICS_MAX_TOP_SITES 10000
-#define METRICS_LABEL_MAX 128	/* bytes of a function or file label value */
-#define METRICS_SHORT_LABEL_MAX 64	/* exe, container_id, pod, go_version */
+#define PROMTEXT_DEFAULT_TOP_SITES 50
+#define PROMTEXT_MAX_TOP_SITES 10000
+#define PROMTEXT_LABEL_MAX 128	/* bytes of a function or file label value */
+#define PROMTEXT_SHORT_LABEL_MAX 64	/* exe, container_id, pod, go_version */
 
-struct metrics_site {
+struct promtext_site {
 	uint64_t key;		/* stable id of the site in its process: its pc */
 	const char *function;	/* of the go statement; NULL reads "" */
 	const char *file;
@@ -59,7 +59,7 @@ struct metrics_site {
  * showed: one per process, owned by the caller for as long as the process
  * lives (a new process, even with a reused pid, gets a fresh one).
  */
-struct metrics_cardinality {
+struct promtext_cardinality {
 	unsigned int top;	/* N */
 	uint64_t *keys;		/* promoted sites' keys, sorted; room for top */
 	unsigned int n;
@@ -72,62 +72,62 @@ struct metrics_cardinality {
 	uint64_t other_parks;
 };
 
-struct metrics_process {
+struct promtext_process {
 	int pid;
 	const char *exe;		/* basename; NULL reads "" */
 	const char *container_id;	/* "" or NULL when none */
 	const char *pod;		/* "" or NULL when unknown */
 	const char *go_version;		/* "go1.22.1" */
-	const struct metrics_site *sites;
+	const struct promtext_site *sites;
 	size_t nsites;
-	struct metrics_cardinality *card;	/* metrics_render() promotes into it */
+	struct promtext_cardinality *card;	/* promtext_render() promotes into it */
 };
 
 /* What gostray's own budget made it drop or sample, by kind. */
-struct metrics_drop {
+struct promtext_drop {
 	const char *what;	/* "events", "processes", "sites"... */
 	uint64_t count;
 };
 
-struct metrics_self {
+struct promtext_self {
 	uint64_t processes;	/* attached now */
 	uint64_t binaries;	/* distinct executables probed now */
 	uint64_t lost_events;	/* ring buffer records the kernel dropped */
 	uint64_t create_hits, park_hits, exit_hits;	/* probe hits */
 	double cpu_seconds;	/* user + system */
 	uint64_t rss_bytes;
-	const struct metrics_drop *drops;
+	const struct promtext_drop *drops;
 	size_t ndrops;
 	bool parks;		/* park probes configured: the parks family */
 };
 
-/* top is clamped to [1, METRICS_MAX_TOP_SITES].  0 or -ENOMEM. */
-int metrics_cardinality_init(struct metrics_cardinality *c, unsigned int top);
-void metrics_cardinality_free(struct metrics_cardinality *c);
+/* top is clamped to [1, PROMTEXT_MAX_TOP_SITES].  0 or -ENOMEM. */
+int promtext_cardinality_init(struct promtext_cardinality *c, unsigned int top);
+void promtext_cardinality_free(struct promtext_cardinality *c);
 
 /* Whether the site with this key has series of its own. */
-bool metrics_cardinality_promoted(const struct metrics_cardinality *c, uint64_t key);
+bool promtext_cardinality_promoted(const struct promtext_cardinality *c, uint64_t key);
 
 /*
  * Promotes the sites of p that deserve a free slot (the rule above).
- * metrics_render() calls it; exposed for tests.
+ * promtext_render() calls it; exposed for tests.
  */
-void metrics_cardinality_update(struct metrics_cardinality *c,
-				const struct metrics_site *sites, size_t nsites);
+void promtext_cardinality_update(struct promtext_cardinality *c,
+				const struct promtext_site *sites, size_t nsites);
 
 /*
  * The exposition of procs and self, NUL-terminated, in *text (malloc'd,
  * the caller frees) and its length in *len.  Updates every process's
  * cardinality state first (its only side effect).  0 or -ENOMEM.
  */
-int metrics_render(const struct metrics_process *procs, size_t nprocs,
-		   const struct metrics_self *self, char **text, size_t *len);
+int promtext_render(const struct promtext_process *procs, size_t nprocs,
+		   const struct promtext_self *self, char **text, size_t *len);
 
 /*
  * A target's name as a bounded, valid UTF-8 label value (not yet escaped)
  * in dst (room for max + 1 bytes): keep_tail keeps the end of a long name
  * (file paths), else its beginning.  Exposed for tests.
  */
-void metrics_label_clean(char *dst, size_t max, const char *src, bool keep_tail);
+void promtext_label_clean(char *dst, size_t max, const char *src, bool keep_tail);
 
-#endif /* GOSTRAY_METRICS_H */
+#endif /* GOSTRAY_PROMTEXT_H */

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "common/bigbuf.h"
-#include "process/snapshot.h"
+#include "process/allgs.h"
 
 uint64_t monotonic_ns(void)
 {
@@ -151,7 +151,7 @@ static size_t plan_ranges(struct gslot *slots, size_t n, size_t gsize,
 
 /* Read requests [first, *end) - as many as fit in chunk - and decode the
  * slots they hold (from *slot on) into gs[slot's allgs index]. */
-static void read_chunk(const struct snapshot_source *src, struct procmem_req *reqs,
+static void read_chunk(const struct allgs_source *src, struct procmem_req *reqs,
 		       size_t nreqs, size_t first, size_t *end, struct gslot *slots,
 		       size_t nslots, size_t *slot, size_t gsize, uint8_t *chunk,
 		       struct snap_g *gs, uint8_t *state)
@@ -183,7 +183,7 @@ static void read_chunk(const struct snapshot_source *src, struct procmem_req *re
 	}
 }
 
-int snapshot_read(const struct snapshot_source *src, struct snapshot *out,
+int allgs_read(const struct allgs_source *src, struct snapshot *out,
 		  char *err, size_t errlen)
 {
 	struct gslot *slots = NULL;
@@ -287,11 +287,11 @@ err_free:
 	bigbuf_free(state, allglen, sizeof(*state));
 	free(reqs);
 	free(chunk);
-	snapshot_free(out);
+	allgs_free(out);
 	return ret;
 }
 
-int snapshot_reread_runnable(const struct snapshot_source *src, struct snapshot *s)
+int allgs_reread_runnable(const struct allgs_source *src, struct snapshot *s)
 {
 	size_t gsize = g_read_size(src->off), i, k, n = 0, kept = 0;
 	struct procmem_req *reqs;
@@ -341,7 +341,7 @@ int snapshot_reread_runnable(const struct snapshot_source *src, struct snapshot 
 	return 0;
 }
 
-void snapshot_free(struct snapshot *s)
+void allgs_free(struct snapshot *s)
 {
 	bigbuf_free(s->gs, s->cap, sizeof(*s->gs));
 	s->gs = NULL;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Prometheus exposition of node mode (include/serve/metrics.h): the exact text
+ * Prometheus exposition of node mode (include/serve/promtext.h): the exact text
  * of a small model, hostile names, the cardinality bound (top N + other,
  * sticky promotion, leak sites first, counters that never go back, rates
  * that add up), and promtool's word on every text rendered here and on
@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "serve/metrics.h"
+#include "serve/promtext.h"
 #include "analysis/verdict.h"
 
 static const char *promtool(void)
@@ -60,13 +60,13 @@ static void assert_promtool_accepts(const char *text, size_t len)
 		fail_msg("promtool check metrics (status %d): %s\n--- text:\n%s", rc, out, text);
 }
 
-static char *render(const struct metrics_process *procs, size_t n,
-		    const struct metrics_self *self)
+static char *render(const struct promtext_process *procs, size_t n,
+		    const struct promtext_self *self)
 {
 	size_t len;
 	char *text;
 
-	assert_int_equal(metrics_render(procs, n, self, &text, &len), 0);
+	assert_int_equal(promtext_render(procs, n, self, &text, &len), 0);
 	assert_int_equal(strlen(text), len);
 	assert_promtool_accepts(text, len);
 	return text;
@@ -129,7 +129,7 @@ static const char expected_small[] =
 /* Two slots for three sites: the leak and the live one; the one with only exits is `other`. */
 static void test_exposition_exact(void **state)
 {
-	const struct metrics_site sites[] = {
+	const struct promtext_site sites[] = {
 		{ .key = 0x300, .function = "main.handleQuote", .file = "leakyservice/main.go",
 		  .line = 105, .created = 200, .exited = 200 },
 		{ .key = 0x100, .function = "main.handleSearch", .file = "leakyservice/main.go",
@@ -137,30 +137,30 @@ static void test_exposition_exact(void **state)
 		{ .key = 0x200, .function = "net/http.(*Server).Serve", .file = "net/http/server.go",
 		  .line = 3102, .live = 1 },
 	};
-	const struct metrics_drop drops[] = { { "events", 3 } };
-	const struct metrics_self self = {
+	const struct promtext_drop drops[] = { { "events", 3 } };
+	const struct promtext_self self = {
 		.processes = 1, .binaries = 1, .create_hits = 1102, .park_hits = 2000,
 		.exit_hits = 784, .cpu_seconds = 0.25, .rss_bytes = 12345678,
 		.drops = drops, .ndrops = 1,
 	};
-	struct metrics_cardinality card;
-	struct metrics_process p = {
+	struct promtext_cardinality card;
+	struct promtext_process p = {
 		.pid = 4242, .exe = "leakyservice", .container_id = "3f2a", .pod = NULL,
 		.go_version = "go1.19.8", .sites = sites, .nsites = 3, .card = &card,
 	};
 	char *text;
 
-	assert_int_equal(metrics_cardinality_init(&card, 2), 0);
+	assert_int_equal(promtext_cardinality_init(&card, 2), 0);
 	text = render(&p, 1, &self);
 	if (strcmp(text, expected_small))
 		fail_msg("got:\n%s", text);
 	free(text);
-	metrics_cardinality_free(&card);
+	promtext_cardinality_free(&card);
 }
 
 static void test_no_process(void **state)
 {
-	const struct metrics_self self = { 0 };
+	const struct promtext_self self = { 0 };
 	char *text = render(NULL, 0, &self);
 
 	assert_non_null(strstr(text, "# TYPE gostray_goroutines_live gauge\n"));
@@ -205,15 +205,15 @@ static bool valid_utf8(const char *s)
 
 static void assert_clean(const char *src, bool tail, const char *want)
 {
-	char got[METRICS_LABEL_MAX + 1];
+	char got[PROMTEXT_LABEL_MAX + 1];
 
-	metrics_label_clean(got, METRICS_LABEL_MAX, src, tail);
+	promtext_label_clean(got, PROMTEXT_LABEL_MAX, src, tail);
 	assert_string_equal(got, want);
 }
 
 static void test_label_clean(void **state)
 {
-	char big[1024], got[METRICS_LABEL_MAX + 1];
+	char big[1024], got[PROMTEXT_LABEL_MAX + 1];
 	size_t i;
 
 	assert_clean("main.(*T).run.func1", false, "main.(*T).run.func1");
@@ -232,41 +232,41 @@ static void test_label_clean(void **state)
 	/* Long function names keep their start, file names their end. */
 	memset(big, 'a', 300);
 	big[300] = '\0';
-	metrics_label_clean(got, METRICS_LABEL_MAX, big, false);
-	assert_int_equal(strlen(got), METRICS_LABEL_MAX);
-	assert_int_equal(strspn(got, "a"), METRICS_LABEL_MAX - 3);
-	assert_string_equal(got + METRICS_LABEL_MAX - 3, "...");
+	promtext_label_clean(got, PROMTEXT_LABEL_MAX, big, false);
+	assert_int_equal(strlen(got), PROMTEXT_LABEL_MAX);
+	assert_int_equal(strspn(got, "a"), PROMTEXT_LABEL_MAX - 3);
+	assert_string_equal(got + PROMTEXT_LABEL_MAX - 3, "...");
 	strcpy(big + 290, "/main.go");
-	metrics_label_clean(got, METRICS_LABEL_MAX, big, true);
-	assert_int_equal(strlen(got), METRICS_LABEL_MAX);
+	promtext_label_clean(got, PROMTEXT_LABEL_MAX, big, true);
+	assert_int_equal(strlen(got), PROMTEXT_LABEL_MAX);
 	assert_memory_equal(got, "...aaa", 6);
-	assert_string_equal(got + METRICS_LABEL_MAX - 8, "/main.go");
+	assert_string_equal(got + PROMTEXT_LABEL_MAX - 8, "/main.go");
 
 	/* Cut between characters, never inside one. */
 	for (i = 0; i < 200; i++)
 		memcpy(big + 2 * i, "\xc3\xa9", 2);
 	big[400] = '\0';
-	metrics_label_clean(got, METRICS_LABEL_MAX, big, false);
+	promtext_label_clean(got, PROMTEXT_LABEL_MAX, big, false);
 	assert_true(valid_utf8(got));
-	assert_true(strlen(got) <= METRICS_LABEL_MAX);
+	assert_true(strlen(got) <= PROMTEXT_LABEL_MAX);
 	assert_non_null(strstr(got, "..."));
-	metrics_label_clean(got, METRICS_LABEL_MAX, big + 1, true);
+	promtext_label_clean(got, PROMTEXT_LABEL_MAX, big + 1, true);
 	assert_true(valid_utf8(got));
-	assert_true(strlen(got) <= METRICS_LABEL_MAX);
+	assert_true(strlen(got) <= PROMTEXT_LABEL_MAX);
 	assert_memory_equal(got, "...\xc3\xa9", 5);
 	/* Every byte bad: three bytes out for each one in, still bounded. */
 	memset(big, 0xff, 300);
 	big[300] = '\0';
-	metrics_label_clean(got, METRICS_LABEL_MAX, big, true);
+	promtext_label_clean(got, PROMTEXT_LABEL_MAX, big, true);
 	assert_true(valid_utf8(got));
-	assert_true(strlen(got) <= METRICS_LABEL_MAX);
+	assert_true(strlen(got) <= PROMTEXT_LABEL_MAX);
 }
 
 /* Names from the target are escaped, cut and made UTF-8 in the exposition itself. */
 static void test_hostile_names(void **state)
 {
 	char longfn[600];
-	struct metrics_site sites[] = {
+	struct promtext_site sites[] = {
 		{ .key = 1, .function = "main.\"quoted\"\\back\nline", .file = "evil\xff.go",
 		  .line = 7, .live = 3, .created = 3 },
 		{ .key = 2, .function = longfn, .file = "a.go", .line = 1, .live = 2, .created = 2 },
@@ -274,10 +274,10 @@ static void test_hostile_names(void **state)
 		{ .key = 3, .function = "other", .file = "", .line = 0, .live = 1, .created = 1 },
 		{ .key = 4, .function = NULL, .file = NULL, .line = -5, .live = 1 },
 	};
-	const struct metrics_drop drops[] = { { "sites\"\n", 1 } };
-	const struct metrics_self self = { .drops = drops, .ndrops = 1 };
-	struct metrics_cardinality card;
-	struct metrics_process p = {
+	const struct promtext_drop drops[] = { { "sites\"\n", 1 } };
+	const struct promtext_self self = { .drops = drops, .ndrops = 1 };
+	struct promtext_cardinality card;
+	struct promtext_process p = {
 		.pid = 1, .exe = "we\"ird\\exe\n", .container_id = "c\x01", .pod = "p\xc3",
 		.go_version = "go1.22", .sites = sites, .nsites = 4, .card = &card,
 	};
@@ -285,13 +285,13 @@ static void test_hostile_names(void **state)
 
 	memset(longfn, 'f', sizeof(longfn) - 1);
 	longfn[sizeof(longfn) - 1] = '\0';
-	assert_int_equal(metrics_cardinality_init(&card, 10), 0);
+	assert_int_equal(promtext_cardinality_init(&card, 10), 0);
 	text = render(&p, 1, &self);
 	assert_non_null(strstr(text, "exe=\"we\\\"ird\\\\exe\\n\",container_id=\"c?\",pod=\"p" FFFD "\""));
 	assert_non_null(strstr(text, "site_function=\"main.\\\"quoted\\\"\\\\back\\nline\","
 				     "site_file=\"evil" FFFD ".go\",site_line=\"7\"} 3\n"));
 	snprintf(want, sizeof(want), "site_function=\"%.*s...\",site_file=\"a.go\"",
-		 METRICS_LABEL_MAX - 3, longfn);
+		 PROMTEXT_LABEL_MAX - 3, longfn);
 	assert_non_null(strstr(text, want));
 	assert_non_null(strstr(text, "site_function=\"other\",site_file=\"?\",site_line=\"0\"} 1\n"));
 	assert_null(strstr(text, "site_function=\"other\",site_file=\"\""));
@@ -299,22 +299,22 @@ static void test_hostile_names(void **state)
 	assert_non_null(strstr(text, "gostray_budget_drops_total{what=\"sites\\\"\\n\"} 1\n"));
 	assert_true(valid_utf8(text));
 	free(text);
-	metrics_cardinality_free(&card);
+	promtext_cardinality_free(&card);
 }
 
 /* Sites with equal labels (one line, or names cut alike) share one series. */
 static void test_equal_labels_merge(void **state)
 {
-	const struct metrics_site sites[] = {
+	const struct promtext_site sites[] = {
 		{ .key = 1, .function = "main.f", .file = "m.go", .line = 3, .live = 2, .created = 5, .exited = 3 },
 		{ .key = 2, .function = "main.f", .file = "m.go", .line = 3, .live = 1, .created = 1,
 		  .verdict = VERDICT_SUSPECT },
 	};
-	struct metrics_cardinality card;
-	struct metrics_process p = { .pid = 9, .exe = "m", .sites = sites, .nsites = 2, .card = &card };
+	struct promtext_cardinality card;
+	struct promtext_process p = { .pid = 9, .exe = "m", .sites = sites, .nsites = 2, .card = &card };
 	char *text;
 
-	assert_int_equal(metrics_cardinality_init(&card, 50), 0);
+	assert_int_equal(promtext_cardinality_init(&card, 50), 0);
 	text = render(&p, 1, NULL);
 	assert_non_null(strstr(text, "gostray_goroutines_live{pid=\"9\",exe=\"m\",container_id=\"\",pod=\"\",site_function=\"main.f\",site_file=\"m.go\",site_line=\"3\"} 3\n"));
 	assert_non_null(strstr(text, "gostray_goroutines_created_total{pid=\"9\",exe=\"m\",container_id=\"\",pod=\"\",site_function=\"main.f\",site_file=\"m.go\",site_line=\"3\"} 6\n"));
@@ -322,7 +322,7 @@ static void test_equal_labels_merge(void **state)
 	/* Nothing past the bound: no `other` series at all. */
 	assert_null(strstr(text, "site_function=\"other\","));
 	free(text);
-	metrics_cardinality_free(&card);
+	promtext_cardinality_free(&card);
 }
 
 /* Parsed samples of an exposition: "name{labels}" and value. */
@@ -370,7 +370,7 @@ static bool starts(const char *s, const char *prefix)
 
 static char fnames[64][16];
 
-static void make_sites(struct metrics_site *s, size_t n)
+static void make_sites(struct promtext_site *s, size_t n)
 {
 	size_t i;
 
@@ -401,9 +401,9 @@ static size_t count_series(const char *text, const char *family)
 /* Top N by live count, the rest summed into `other`; a late leak still gets a reserved slot. */
 static void test_top_and_other(void **state)
 {
-	struct metrics_site s[12];
-	struct metrics_cardinality card;
-	struct metrics_process p = { .pid = 5, .exe = "x", .sites = s, .nsites = 10, .card = &card };
+	struct promtext_site s[12];
+	struct promtext_cardinality card;
+	struct promtext_process p = { .pid = 5, .exe = "x", .sites = s, .nsites = 10, .card = &card };
 	struct sample got[128];
 	const struct sample *o;
 	char *text;
@@ -413,11 +413,11 @@ static void test_top_and_other(void **state)
 	for (i = 0; i < 10; i++)
 		s[i].live = s[i].created = 100 - i;	/* f0 the largest */
 	/* N = 5: the last N/5 = 1 slot waits for a leak or suspect site. */
-	assert_int_equal(metrics_cardinality_init(&card, 5), 0);
+	assert_int_equal(promtext_cardinality_init(&card, 5), 0);
 	text = render(&p, 1, NULL);
 	assert_int_equal(card.n, 4);
 	for (i = 0; i < 10; i++)
-		assert_int_equal(metrics_cardinality_promoted(&card, s[i].key), i < 4);
+		assert_int_equal(promtext_cardinality_promoted(&card, s[i].key), i < 4);
 	assert_int_equal(count_series(text, "gostray_goroutines_live"), 5);
 	n = parse(text, got, 128);
 	o = find(got, n, "gostray_goroutines_live{pid=\"5\",exe=\"x\",container_id=\"\",pod=\"\",site_function=\"other\",site_file=\"\",site_line=\"0\"}");
@@ -432,7 +432,7 @@ static void test_top_and_other(void **state)
 	s[10].verdict = VERDICT_LEAK;
 	p.nsites = 11;
 	text = render(&p, 1, NULL);
-	assert_true(metrics_cardinality_promoted(&card, s[10].key));
+	assert_true(promtext_cardinality_promoted(&card, s[10].key));
 	assert_int_equal(card.n, 5);
 	assert_non_null(strstr(text, "gostray_site_leak_verdict{pid=\"5\",exe=\"x\",container_id=\"\",pod=\"\",site_function=\"main.f10\",site_file=\"m.go\",site_line=\"20\"} 2\n"));
 	free(text);
@@ -442,17 +442,17 @@ static void test_top_and_other(void **state)
 	s[11].verdict = VERDICT_LEAK;
 	p.nsites = 12;
 	text = render(&p, 1, NULL);
-	assert_false(metrics_cardinality_promoted(&card, s[11].key));
+	assert_false(promtext_cardinality_promoted(&card, s[11].key));
 	assert_non_null(strstr(text, "gostray_site_leak_verdict{pid=\"5\",exe=\"x\",container_id=\"\",pod=\"\",site_function=\"other\",site_file=\"\",site_line=\"0\"} 2\n"));
 	free(text);
-	metrics_cardinality_free(&card);
+	promtext_cardinality_free(&card);
 }
 
 /* Leak and suspect sites take slots before larger ok sites; empty sites take none. */
 static void test_leaks_first(void **state)
 {
-	struct metrics_site s[6];
-	struct metrics_cardinality card;
+	struct promtext_site s[6];
+	struct promtext_cardinality card;
 
 	make_sites(s, 6);
 	s[0].live = 1000;
@@ -461,21 +461,21 @@ static void test_leaks_first(void **state)
 	s[3].live = 5, s[3].verdict = VERDICT_SUSPECT;
 	s[4].live = 1, s[4].verdict = VERDICT_LEAK;
 	/* s[5]: no goroutine ever */
-	assert_int_equal(metrics_cardinality_init(&card, 4), 0);
-	metrics_cardinality_update(&card, s, 6);
+	assert_int_equal(promtext_cardinality_init(&card, 4), 0);
+	promtext_cardinality_update(&card, s, 6);
 	assert_int_equal(card.n, 4);
-	assert_true(metrics_cardinality_promoted(&card, s[2].key));
-	assert_true(metrics_cardinality_promoted(&card, s[4].key));
-	assert_true(metrics_cardinality_promoted(&card, s[3].key));
-	assert_true(metrics_cardinality_promoted(&card, s[0].key));
-	assert_false(metrics_cardinality_promoted(&card, s[1].key));
-	metrics_cardinality_free(&card);
+	assert_true(promtext_cardinality_promoted(&card, s[2].key));
+	assert_true(promtext_cardinality_promoted(&card, s[4].key));
+	assert_true(promtext_cardinality_promoted(&card, s[3].key));
+	assert_true(promtext_cardinality_promoted(&card, s[0].key));
+	assert_false(promtext_cardinality_promoted(&card, s[1].key));
+	promtext_cardinality_free(&card);
 
-	assert_int_equal(metrics_cardinality_init(&card, 10), 0);
-	metrics_cardinality_update(&card, s, 6);
+	assert_int_equal(promtext_cardinality_init(&card, 10), 0);
+	promtext_cardinality_update(&card, s, 6);
 	assert_int_equal(card.n, 5);
-	assert_false(metrics_cardinality_promoted(&card, s[5].key));
-	metrics_cardinality_free(&card);
+	assert_false(promtext_cardinality_promoted(&card, s[5].key));
+	promtext_cardinality_free(&card);
 }
 
 static uint64_t lcg(uint64_t *x)
@@ -493,10 +493,10 @@ static uint64_t lcg(uint64_t *x)
 static void test_sticky_counters(void **state)
 {
 	static struct sample prev[256], cur[256];
-	struct metrics_site s[40];
-	struct metrics_cardinality card;
-	struct metrics_process p = { .pid = 77, .exe = "churn", .sites = s, .card = &card };
-	const struct metrics_self self = { .parks = true };
+	struct promtext_site s[40];
+	struct promtext_cardinality card;
+	struct promtext_process p = { .pid = 77, .exe = "churn", .sites = s, .card = &card };
+	const struct promtext_self self = { .parks = true };
 	uint64_t x = 42, before_created = 0, now_created, before_parks = 0, now_parks, live;
 	double sum_delta, sum_parks;
 	size_t nprev = 0, ncur, i, round;
@@ -505,7 +505,7 @@ static void test_sticky_counters(void **state)
 	char *text;
 
 	make_sites(s, 40);
-	assert_int_equal(metrics_cardinality_init(&card, 10), 0);
+	assert_int_equal(promtext_cardinality_init(&card, 10), 0);
 	for (round = 0; round < 60; round++) {
 		p.nsites = 10 + round / 2 > 40 ? 40 : 10 + round / 2;
 		now_created = now_parks = 0;
@@ -559,23 +559,23 @@ static void test_sticky_counters(void **state)
 	/* The run did fill the slots and fold sites into `other`. */
 	assert_int_equal(card.n, 10);
 	assert_true(had_other);
-	metrics_cardinality_free(&card);
+	promtext_cardinality_free(&card);
 }
 
 /* Series of several processes stay grouped by family (what the format requires). */
 static void test_two_processes(void **state)
 {
-	const struct metrics_site a[] = { { .key = 1, .function = "main.a", .file = "a.go", .line = 1, .live = 1 } };
-	const struct metrics_site b[] = { { .key = 1, .function = "main.b", .file = "b.go", .line = 2, .live = 2 } };
-	struct metrics_cardinality ca, cb;
-	struct metrics_process p[] = {
+	const struct promtext_site a[] = { { .key = 1, .function = "main.a", .file = "a.go", .line = 1, .live = 1 } };
+	const struct promtext_site b[] = { { .key = 1, .function = "main.b", .file = "b.go", .line = 2, .live = 2 } };
+	struct promtext_cardinality ca, cb;
+	struct promtext_process p[] = {
 		{ .pid = 10, .exe = "a", .go_version = "go1.21.0", .sites = a, .nsites = 1, .card = &ca },
 		{ .pid = 11, .exe = "b", .pod = "0d6c5a3e-uid", .go_version = "go1.25.1", .sites = b, .nsites = 1, .card = &cb },
 	};
 	char *text;
 
-	assert_int_equal(metrics_cardinality_init(&ca, 50), 0);
-	assert_int_equal(metrics_cardinality_init(&cb, 50), 0);
+	assert_int_equal(promtext_cardinality_init(&ca, 50), 0);
+	assert_int_equal(promtext_cardinality_init(&cb, 50), 0);
 	text = render(p, 2, NULL);
 	assert_non_null(strstr(text,
 		"gostray_goroutines_live{pid=\"10\",exe=\"a\",container_id=\"\",pod=\"\",site_function=\"main.a\",site_file=\"a.go\",site_line=\"1\"} 1\n"
@@ -583,8 +583,8 @@ static void test_two_processes(void **state)
 		"# HELP gostray_goroutines_created_total"));
 	assert_non_null(strstr(text, "gostray_process_info{pid=\"11\",exe=\"b\",container_id=\"\",pod=\"0d6c5a3e-uid\",go_version=\"go1.25.1\"} 1\n"));
 	free(text);
-	metrics_cardinality_free(&ca);
-	metrics_cardinality_free(&cb);
+	promtext_cardinality_free(&ca);
+	promtext_cardinality_free(&cb);
 }
 
 /* deploy/: promtool on the alert rules (and their test) and the scrape config. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * pprof profile writer (include/output/pprof.h).  Entries are kept as protobuf-c
+ * pprof profile writer (include/output/pprofenc.h).  Entries are kept as protobuf-c
  * messages from the start, each in one allocation with its dedup key, so
  * writing only gathers pointer arrays and packs.  Ids are 1-based table
  * indexes (0 means "none" in profile.proto); string 0 is "".
@@ -18,7 +18,7 @@
 #include <zlib.h>
 
 #include "output/outfile.h"
-#include "output/pprof.h"
+#include "output/pprofenc.h"
 #include "pprof/profile.pb-c.h"
 
 typedef Perftools__Profiles__Profile pb_profile;

@@ -5,18 +5,18 @@
  * that order counts every goroutine exactly once).  The probes themselves
  * are a probeset's, shared in node mode by every process of a binary.
  */
-#ifndef GOSTRAY_PROCTRACE_H
-#define GOSTRAY_PROCTRACE_H
+#ifndef GOSTRAY_TRACEDPROC_H
+#define GOSTRAY_TRACEDPROC_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "analysis/collector.h"
 #include "process/procmem.h"
-#include "process/snapshot.h"
+#include "process/allgs.h"
 #include "process/target.h"
 
-struct proctrace {
+struct tracedproc {
 	struct target *t;
 	struct procmem mem;
 	struct collector *coll;
@@ -32,38 +32,42 @@ struct proctrace {
 };
 
 /* Feeds every queued record to the collectors (the caller's ring buffer). */
-typedef void (*proctrace_drain)(void *ctx);
+typedef void (*tracedproc_drain)(void *ctx);
 
 /*
  * Open t's process memory, check the offsets on its goroutines (the
  * self-check: nothing is attached on a mismatch) and make its collector,
  * whose creation stacks read_stack reads.  err gets one line.
  */
-int proctrace_open(struct proctrace *p, struct target *t, stack_reader read_stack,
+int tracedproc_open(struct tracedproc *p, struct target *t, stack_reader read_stack,
 		   void *stack_ctx, int stack_depth, char *err, size_t errlen);
 
 /* The probes are live for the process since attach_ns: read the
  * baseline, drain what came meanwhile, reconcile. */
-int proctrace_baseline(struct proctrace *p, uint64_t attach_ns, proctrace_drain drain,
+int tracedproc_baseline(struct tracedproc *p, uint64_t attach_ns, tracedproc_drain drain,
 		       void *drain_ctx, char *err, size_t errlen);
 
 /* Snapshot the goroutines' states (wait reasons) into the collector;
  * -ESRCH when the process is gone. */
-int proctrace_refresh_waits(struct proctrace *p, proctrace_drain drain, void *drain_ctx);
+int tracedproc_refresh_waits(struct tracedproc *p, tracedproc_drain drain, void *drain_ctx);
 
 /* The end snapshot, right after the collector's cut and before the
  * records stamped after it are drained (collector_end_snapshot); -ESRCH
  * when the process is gone. */
-int proctrace_end_snapshot(struct proctrace *p);
+int tracedproc_end_snapshot(struct tracedproc *p);
 
 /* Whether the process has exited (pidfd readable, or /proc says so). */
-bool proctrace_gone(struct proctrace *p);
+bool tracedproc_gone(struct tracedproc *p);
 
 /* Whether it replaced its program (execve: same PID, its executable
  * changed; sets execed): its memory is another program's, not to be read.
  * Node mode's /proc scans see execs themselves; capture and top ask. */
-bool proctrace_execed(struct proctrace *p);
+bool tracedproc_execed(struct tracedproc *p);
 
-void proctrace_close(struct proctrace *p);
+void tracedproc_close(struct tracedproc *p);
 
-#endif /* GOSTRAY_PROCTRACE_H */
+/* A park counter of the probes (key: go statement and wait reason) into
+ * the process's collector. */
+void tracedproc_park_count(struct tracedproc *p, const struct gs_park_key *key, uint64_t count);
+
+#endif /* GOSTRAY_TRACEDPROC_H */

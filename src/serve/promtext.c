@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Prometheus text exposition of node mode (include/serve/metrics.h states the
+ * Prometheus text exposition of node mode (include/serve/promtext.h states the
  * labels, the cleaning of hostile names and the cardinality bound).
  */
 #include <errno.h>
@@ -9,16 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "serve/metrics.h"
+#include "serve/promtext.h"
 #include "analysis/verdict.h"
 
-int metrics_cardinality_init(struct metrics_cardinality *c, unsigned int top)
+int promtext_cardinality_init(struct promtext_cardinality *c, unsigned int top)
 {
 	memset(c, 0, sizeof(*c));
 	if (top < 1)
 		top = 1;
-	if (top > METRICS_MAX_TOP_SITES)
-		top = METRICS_MAX_TOP_SITES;
+	if (top > PROMTEXT_MAX_TOP_SITES)
+		top = PROMTEXT_MAX_TOP_SITES;
 	c->keys = calloc(top, sizeof(*c->keys));
 	if (!c->keys)
 		return -ENOMEM;
@@ -26,14 +26,14 @@ int metrics_cardinality_init(struct metrics_cardinality *c, unsigned int top)
 	return 0;
 }
 
-void metrics_cardinality_free(struct metrics_cardinality *c)
+void promtext_cardinality_free(struct promtext_cardinality *c)
 {
 	free(c->keys);
 	memset(c, 0, sizeof(*c));
 }
 
 /* Index of key in the sorted keys, or where it would go. */
-static unsigned int key_slot(const struct metrics_cardinality *c, uint64_t key)
+static unsigned int key_slot(const struct promtext_cardinality *c, uint64_t key)
 {
 	unsigned int lo = 0, hi = c->n, mid;
 
@@ -47,14 +47,14 @@ static unsigned int key_slot(const struct metrics_cardinality *c, uint64_t key)
 	return lo;
 }
 
-bool metrics_cardinality_promoted(const struct metrics_cardinality *c, uint64_t key)
+bool promtext_cardinality_promoted(const struct promtext_cardinality *c, uint64_t key)
 {
 	unsigned int i = key_slot(c, key);
 
 	return i < c->n && c->keys[i] == key;
 }
 
-static void promote(struct metrics_cardinality *c, const struct metrics_site *s)
+static void promote(struct promtext_cardinality *c, const struct promtext_site *s)
 {
 	unsigned int i = key_slot(c, s->key);
 
@@ -69,7 +69,7 @@ static void promote(struct metrics_cardinality *c, const struct metrics_site *s)
 	c->other_base_parks += s->parks;
 }
 
-static int site_verdict(const struct metrics_site *s)
+static int site_verdict(const struct promtext_site *s)
 {
 	if (s->verdict <= VERDICT_OK)
 		return VERDICT_OK;
@@ -79,8 +79,8 @@ static int site_verdict(const struct metrics_site *s)
 /* Leak first, then suspect, then ok; more live, more created; key for a stable order. */
 static int better_first(const void *a, const void *b)
 {
-	const struct metrics_site *x = *(const struct metrics_site *const *)a;
-	const struct metrics_site *y = *(const struct metrics_site *const *)b;
+	const struct promtext_site *x = *(const struct promtext_site *const *)a;
+	const struct promtext_site *y = *(const struct promtext_site *const *)b;
 
 	if (site_verdict(x) != site_verdict(y))
 		return site_verdict(y) - site_verdict(x);
@@ -93,11 +93,11 @@ static int better_first(const void *a, const void *b)
 	return 0;
 }
 
-void metrics_cardinality_update(struct metrics_cardinality *c,
-				const struct metrics_site *sites, size_t nsites)
+void promtext_cardinality_update(struct promtext_cardinality *c,
+				const struct promtext_site *sites, size_t nsites)
 {
 	unsigned int reserve = c->top / 5;
-	const struct metrics_site **cand;
+	const struct promtext_site **cand;
 	size_t ncand = 0, i;
 
 	if (c->n >= c->top || !nsites)
@@ -109,7 +109,7 @@ void metrics_cardinality_update(struct metrics_cardinality *c,
 		/* A site that never had a goroutine says nothing yet. */
 		if (!sites[i].live && !sites[i].created)
 			continue;
-		if (!metrics_cardinality_promoted(c, sites[i].key))
+		if (!promtext_cardinality_promoted(c, sites[i].key))
 			cand[ncand++] = &sites[i];
 	}
 	qsort(cand, ncand, sizeof(*cand), better_first);
@@ -187,7 +187,7 @@ static size_t clean_into(char *dst, size_t cap, const char *src, size_t n, size_
 	return i;
 }
 
-void metrics_label_clean(char *dst, size_t max, const char *src, bool keep_tail)
+void promtext_label_clean(char *dst, size_t max, const char *src, bool keep_tail)
 {
 	static const char cut[] = "...";
 	size_t n, start, o;
@@ -213,8 +213,8 @@ void metrics_label_clean(char *dst, size_t max, const char *src, bool keep_tail)
 
 /* One series of a process: a promoted site (or several with equal labels) or `other`. */
 struct row {
-	char function[METRICS_LABEL_MAX + 1];
-	char file[METRICS_LABEL_MAX + 1];
+	char function[PROMTEXT_LABEL_MAX + 1];
+	char file[PROMTEXT_LABEL_MAX + 1];
 	int line;
 	bool other;
 	uint64_t live, created, exited, parks;
@@ -222,11 +222,11 @@ struct row {
 };
 
 struct proc_rows {
-	const struct metrics_process *p;
-	char exe[METRICS_SHORT_LABEL_MAX + 1];
-	char container_id[METRICS_SHORT_LABEL_MAX + 1];
-	char pod[METRICS_SHORT_LABEL_MAX + 1];
-	char go_version[METRICS_SHORT_LABEL_MAX + 1];
+	const struct promtext_process *p;
+	char exe[PROMTEXT_SHORT_LABEL_MAX + 1];
+	char container_id[PROMTEXT_SHORT_LABEL_MAX + 1];
+	char pod[PROMTEXT_SHORT_LABEL_MAX + 1];
+	char go_version[PROMTEXT_SHORT_LABEL_MAX + 1];
 	struct row *rows;
 	size_t n;
 	uint64_t live;
@@ -261,20 +261,20 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 
 static int build_rows(struct proc_rows *pr)
 {
-	const struct metrics_process *p = pr->p;
-	struct metrics_cardinality *c = p->card;
+	const struct promtext_process *p = pr->p;
+	struct promtext_cardinality *c = p->card;
 	struct row other = { .other = true, .function = "other" };
 	uint64_t np_created = 0, np_exited = 0, np_parks = 0;
-	const struct metrics_site *s;
+	const struct promtext_site *s;
 	struct row *r;
 	size_t i, n;
 
-	metrics_label_clean(pr->exe, METRICS_SHORT_LABEL_MAX, p->exe, false);
-	metrics_label_clean(pr->container_id, METRICS_SHORT_LABEL_MAX, p->container_id, false);
-	metrics_label_clean(pr->pod, METRICS_SHORT_LABEL_MAX, p->pod, false);
-	metrics_label_clean(pr->go_version, METRICS_SHORT_LABEL_MAX, p->go_version, false);
+	promtext_label_clean(pr->exe, PROMTEXT_SHORT_LABEL_MAX, p->exe, false);
+	promtext_label_clean(pr->container_id, PROMTEXT_SHORT_LABEL_MAX, p->container_id, false);
+	promtext_label_clean(pr->pod, PROMTEXT_SHORT_LABEL_MAX, p->pod, false);
+	promtext_label_clean(pr->go_version, PROMTEXT_SHORT_LABEL_MAX, p->go_version, false);
 
-	metrics_cardinality_update(c, p->sites, p->nsites);
+	promtext_cardinality_update(c, p->sites, p->nsites);
 	/* Room for every site (a key given twice counts twice) and `other`. */
 	pr->rows = calloc(p->nsites + 1, sizeof(*pr->rows));
 	if (!pr->rows)
@@ -282,7 +282,7 @@ static int build_rows(struct proc_rows *pr)
 	for (i = 0; i < p->nsites; i++) {
 		s = &p->sites[i];
 		pr->live += s->live;
-		if (!metrics_cardinality_promoted(c, s->key)) {
+		if (!promtext_cardinality_promoted(c, s->key)) {
 			other.live += s->live;
 			np_created += s->created;
 			np_exited += s->exited;
@@ -294,8 +294,8 @@ static int build_rows(struct proc_rows *pr)
 			continue;
 		}
 		r = &pr->rows[pr->n++];
-		metrics_label_clean(r->function, METRICS_LABEL_MAX, s->function, false);
-		metrics_label_clean(r->file, METRICS_LABEL_MAX, s->file, true);
+		promtext_label_clean(r->function, PROMTEXT_LABEL_MAX, s->function, false);
+		promtext_label_clean(r->file, PROMTEXT_LABEL_MAX, s->file, true);
 		r->line = s->line > 0 ? s->line : 0;
 		/* A target cannot pass one of its sites off as `other`. */
 		if (!strcmp(r->function, "other") && !r->file[0] && !r->line)
@@ -419,9 +419,9 @@ static void put_site_family(FILE *f, const struct proc_rows *prs, size_t nprocs,
 	}
 }
 
-static void put_self(FILE *f, const struct metrics_self *self)
+static void put_self(FILE *f, const struct promtext_self *self)
 {
-	char what[METRICS_SHORT_LABEL_MAX + 1];
+	char what[PROMTEXT_SHORT_LABEL_MAX + 1];
 	size_t i;
 
 	put_family(f, "gostray_attached_processes", "gauge",
@@ -447,15 +447,15 @@ static void put_self(FILE *f, const struct metrics_self *self)
 	put_family(f, "gostray_budget_drops_total", "counter",
 		   "What gostray's own CPU and memory caps made it drop or sample, by kind.");
 	for (i = 0; i < self->ndrops; i++) {
-		metrics_label_clean(what, METRICS_SHORT_LABEL_MAX, self->drops[i].what, false);
+		promtext_label_clean(what, PROMTEXT_SHORT_LABEL_MAX, self->drops[i].what, false);
 		fputs("gostray_budget_drops_total{", f);
 		put_label(f, "what", what, true);
 		fprintf(f, "} %" PRIu64 "\n", self->drops[i].count);
 	}
 }
 
-int metrics_render(const struct metrics_process *procs, size_t nprocs,
-		   const struct metrics_self *self, char **text, size_t *len)
+int promtext_render(const struct promtext_process *procs, size_t nprocs,
+		   const struct promtext_self *self, char **text, size_t *len)
 {
 	struct proc_rows *prs;
 	int err = -ENOMEM;
