@@ -53,8 +53,8 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUTPUT)/tests/%)
 # Unit tests that read Go binaries (the fixtures of every toolchain, real
 # programs) or run `go tool pprof`; the others need a compiler only.
-UNIT_GO_BINS := $(patsubst %,$(OUTPUT)/tests/test_%,gobin gostack gowrap offsets pprofenc probeplan \
-	realbin selfcheck)
+UNIT_GO_BINS := $(patsubst %,$(OUTPUT)/tests/test_%,gobin gobin_damaged gostack gowrap offsets pprof_gotool probeplan \
+	realbin realbin_dwarf realbin_noshdr selfcheck)
 UNIT_PURE_BINS := $(filter-out $(UNIT_GO_BINS),$(UNIT_BINS))
 SKEL := $(OUTPUT)/gostray.skel.h
 # pprof's profile.proto (golang-github-google-pprof-dev), compiled by protoc-c
@@ -145,7 +145,12 @@ $(OUTPUT)/tests/%.o: tests/unit/%.c | $(OUTPUT)/tests $(SKEL) $(PB_H)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(OUTPUT)/tests/test_%: $(OUTPUT)/tests/test_%.o $(OUTPUT)/libgostray.a
+# The helpers the unit tests share (tests/unit/*.c that are no test_*.c:
+# fixture.c for the Go fixtures, realprograms.c for the real programs,
+# pprofsample.c for the profiles).
+UNIT_HELPER_OBJS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%.o,\
+	$(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c)))
+$(OUTPUT)/tests/test_%: $(OUTPUT)/tests/test_%.o $(UNIT_HELPER_OBJS) $(OUTPUT)/libgostray.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 

@@ -7,10 +7,7 @@
  * PIE, symbols only in .dynsym, no .go.buildinfo ...).
  *
  * The programs are fetched by tools/fetch-real-programs.sh into a cache
- * outside the checkout; this test never downloads.  It reads the list from
- * `tools/fetch-real-programs.sh --list-cached` (which honours
- * GOSTRAY_REAL_CACHE), else from the NAME.path files in the cache.  An
- * empty cache is a failure unless GOSTRAY_REAL_SKIP=<reason> is set.
+ * outside the checkout; this test never downloads (tests/unit/realprograms.h).
  *
  * For each program:
  *  - the Go version equals the table below (what `go version FILE` prints;
@@ -26,10 +23,11 @@
  *  - with .symtab or .dynsym, every function symbol inside the Go text is
  *    a pclntab entry of the same name, and (with .symtab) every pclntab
  *    entry has a symbol.
+ * test_realbin_dwarf.c checks the line tables against DWARF, and
+ * test_realbin_noshdr.c the same programs without section headers.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <elfutils/libdw.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -51,10 +49,9 @@
 #include "binary/gomodule.h"
 #include "binary/pclntab.h"
 #include "binary/probeplan.h"
+#include "realprograms.h"
 
-#define FETCH_SCRIPT "tools/fetch-real-programs.sh"
-#define DEFAULT_CACHE "/var/cache/gostray/real"
-#define MAX_PROGRAMS 64
+#define MAX_PROGRAMS REALPROGRAMS_MAX
 #define MAX_REPORTED 5
 
 /*
@@ -104,14 +101,6 @@ static const uint8_t stack_check[] = { 0x49, 0x3b, 0x66, 0x10 };
  * functions, runtime.newproc1 among them, check this one instead. */
 static const uint8_t stack_check_g1[] = { 0x49, 0x3b, 0x66, 0x18 };
 
-struct program {
-	char name[64];
-	char path[PATH_MAX];
-};
-
-static struct program programs[MAX_PROGRAMS];
-static size_t nprograms;
-
 static const struct expected *expected_of(const char *name)
 {
 	size_t i;
@@ -120,71 +109,6 @@ static const struct expected *expected_of(const char *name)
 		if (!strcmp(expected[i].name, name))
 			return &expected[i];
 	return NULL;
-}
-
-/* ---- the list of cached programs --------------------------------------- */
-
-static void add_program(const char *name, const char *path)
-{
-	struct program *p;
-
-	if (nprograms >= MAX_PROGRAMS)
-		return;
-	p = &programs[nprograms++];
-	snprintf(p->name, sizeof(p->name), "%s", name);
-	snprintf(p->path, sizeof(p->path), "%s", path);
-}
-
-static int list_from_script(void)
-{
-	char line[PATH_MAX + 128], name[64], path[PATH_MAX];
-	FILE *f;
-
-	if (access(FETCH_SCRIPT, X_OK))
-		return -ENOENT;
-	f = popen(FETCH_SCRIPT " --list-cached", "r");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %4095s", name, path) == 2)
-			add_program(name, path);
-	return pclose(f) == 0 ? 0 : -EIO;
-}
-
-/* Without the script (test run from elsewhere): CACHE/NAME.path holds the
- * binary's path relative to the cache. */
-static void list_from_cache_dir(void)
-{
-	const char *cache = getenv("GOSTRAY_REAL_CACHE");
-	char file[PATH_MAX], rel[PATH_MAX], path[PATH_MAX * 2];
-	struct dirent *de;
-	DIR *d;
-
-	if (!cache || !*cache)
-		cache = DEFAULT_CACHE;
-	d = opendir(cache);
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		size_t len = strlen(de->d_name);
-		FILE *f;
-
-		if (len < 6 || strcmp(de->d_name + len - 5, ".path"))
-			continue;
-		snprintf(file, sizeof(file), "%s/%s", cache, de->d_name);
-		f = fopen(file, "r");
-		if (!f)
-			continue;
-		if (fgets(rel, sizeof(rel), f)) {
-			rel[strcspn(rel, "\n")] = '\0';
-			snprintf(path, sizeof(path), "%s/%s", cache, rel);
-			de->d_name[len - 5] = '\0';
-			if (!access(path, R_OK))
-				add_program(de->d_name, path);
-		}
-		fclose(f);
-	}
-	closedir(d);
 }
 
 /* ---- symbols, read with libelf independently of gobin ------------------- */
@@ -591,151 +515,9 @@ static void check_sources(const char *name, struct gobin *gb)
 		fail_msg("%s: %zu functions without a source position", name, bad);
 }
 
-/* gobin's PC -> file:line against DWARF's line table (libdw), at the
- * entry and the middle of a sample of functions.  Go emits no
- * .debug_aranges, so the rows of every CU are gathered and sorted. */
-struct line_row {
-	uint64_t addr;
-	size_t seq;		/* order in its table: the last row at an address wins */
-	const char *file;
-	int line;
-	bool end;		/* end_sequence: no code from here */
-};
-
-struct dwarf_check {
-	const char *name;
-	struct gobin *gb;
-	struct line_row *rows;
-	size_t nrows, n, compared, bad;
-};
-
-static int cmp_row(const void *a, const void *b)
-{
-	const struct line_row *x = a, *y = b;
-
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static void load_line_rows(struct dwarf_check *c, Dwarf *dw)
-{
-	Dwarf_Off off = 0, next;
-	size_t hsize, cap = 0;
-
-	while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
-		Dwarf_Die cu;
-		Dwarf_Lines *lines;
-		size_t i, n;
-
-		if (dwarf_offdie(dw, off + hsize, &cu) &&
-		    dwarf_getsrclines(&cu, &lines, &n) == 0) {
-			for (i = 0; i < n; i++) {
-				Dwarf_Line *l = dwarf_onesrcline(lines, i);
-				struct line_row *r;
-				Dwarf_Addr addr;
-				bool end;
-
-				if (c->nrows == cap) {
-					cap = cap ? 2 * cap : 65536;
-					c->rows = realloc(c->rows, cap * sizeof(*c->rows));
-					assert_non_null(c->rows);
-				}
-				r = &c->rows[c->nrows];
-				if (dwarf_lineaddr(l, &addr) || dwarf_lineno(l, &r->line) ||
-				    dwarf_lineendsequence(l, &end))
-					continue;
-				r->addr = addr;
-				r->end = end;
-				r->seq = c->nrows;
-				r->file = dwarf_linesrc(l, NULL, NULL);
-				c->nrows++;
-			}
-		}
-		off = next;
-	}
-	qsort(c->rows, c->nrows, sizeof(*c->rows), cmp_row);
-}
-
-/* The row in force at pc, NULL when pc is outside every sequence. */
-static const struct line_row *row_at(const struct dwarf_check *c, uint64_t pc)
-{
-	size_t lo = 0, hi = c->nrows;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (c->rows[mid].addr <= pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo || c->rows[lo - 1].end || !c->rows[lo - 1].file)
-		return NULL;
-	return &c->rows[lo - 1];
-}
-
-static const char *base_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash ? slash + 1 : path;
-}
-
-static void compare_with_dwarf(struct dwarf_check *c, uint64_t pc)
-{
-	const struct line_row *r = row_at(c, pc);
-	struct gobin_pcinfo pi = { 0 };
-
-	if (!r)
-		return;		/* assembly without DWARF lines */
-	c->compared++;
-	if (!gobin_pc_lookup(c->gb, pc, &pi) && pi.line == r->line &&
-	    !strcmp(base_name(pi.file), base_name(r->file)))
-		return;
-	if (c->bad++ < MAX_REPORTED)
-		print_error("%s: 0x%llx is %s:%d in DWARF, %s:%d by pclntab\n", c->name,
-			    (unsigned long long)pc, r->file, r->line,
-			    pi.file ? pi.file : "?", pi.line);
-}
-
-static int dwarf_sample_cb(const struct gobin_func *fn, void *ctx)
-{
-	struct dwarf_check *c = ctx;
-
-	if (c->n++ % 16 == 0) {
-		compare_with_dwarf(c, fn->entry);
-		compare_with_dwarf(c, fn->entry + (fn->end - fn->entry) / 2);
-	}
-	return 0;
-}
-
-static void check_dwarf(const char *name, const char *path, struct gobin *gb)
-{
-	struct dwarf_check c = { .name = name, .gb = gb };
-	int fd = open(path, O_RDONLY);
-	Dwarf *dw;
-
-	assert_true(fd >= 0);
-	dw = dwarf_begin(fd, DWARF_C_READ);
-	if (!dw)
-		fail_msg("%s: libdw cannot read its DWARF: %s", name, dwarf_errmsg(-1));
-	load_line_rows(&c, dw);
-	gobin_for_each_func(gb, "", dwarf_sample_cb, &c);
-	free(c.rows);
-	dwarf_end(dw);
-	close(fd);
-	if (c.compared < 100)
-		fail_msg("%s: only %zu PCs had DWARF lines", name, c.compared);
-	if (c.bad)
-		fail_msg("%s: %zu of %zu PCs disagree with DWARF", name, c.bad, c.compared);
-	if (getenv("GOSTRAY_REAL_VERBOSE"))
-		print_message("  %s: %zu PCs agree with DWARF\n", name, c.compared);
-}
-
 static void test_program(void **state)
 {
-	const struct program *p = *state;
+	const struct realprogram *p = *state;
 	const struct expected *e = expected_of(p->name);
 	struct gobin *gb = NULL;
 	char err[256] = "";
@@ -760,8 +542,6 @@ static void test_program(void **state)
 		check_allg(p->name, gb, NULL);
 		check_symbols(p->name, p->path, gb);
 		check_sources(p->name, gb);
-		if (gobin_has_dwarf(gb))
-			check_dwarf(p->name, p->path, gb);
 	}
 	if (getenv("GOSTRAY_REAL_VERBOSE"))
 		print_message("  %s: %s (%s) %s %s symbols=%s\n", p->name,
@@ -773,150 +553,25 @@ static void test_program(void **state)
 	gobin_close(gb);
 }
 
-/* ---- the same program without section headers ------------------------- */
-
-static void copy_without_section_headers(const char *from, const char *to)
-{
-	int in = open(from, O_RDONLY), out;
-	Elf64_Ehdr eh;
-	struct stat st;
-	off_t off = 0;
-
-	assert_true(in >= 0);
-	assert_int_equal(fstat(in, &st), 0);
-	out = open(to, O_RDWR | O_CREAT | O_TRUNC, 0700);
-	assert_true(out >= 0);
-	while (off < st.st_size) {
-		ssize_t n = copy_file_range(in, &off, out, NULL, st.st_size - off, 0);
-
-		assert_true(n > 0);
-	}
-	assert_int_equal(pread(out, &eh, sizeof(eh), 0), sizeof(eh));
-	eh.e_shoff = 0;
-	eh.e_shnum = 0;
-	eh.e_shstrndx = 0;
-	assert_int_equal(pwrite(out, &eh, sizeof(eh), 0), sizeof(eh));
-	close(out);
-	close(in);
-}
-
-static void assert_same_func(const char *name, struct gobin *a, struct gobin *b,
-			     const char *func)
-{
-	struct gobin_func fa, fb;
-
-	assert_int_equal(gobin_find_func(a, func, &fa), 0);
-	if (gobin_find_func(b, func, &fb))
-		fail_msg("%s without section headers: %s not found", name, func);
-	if (fa.entry != fb.entry || fa.end != fb.end)
-		fail_msg("%s without section headers: %s at [0x%llx, 0x%llx), not "
-			 "[0x%llx, 0x%llx)", name, func, (unsigned long long)fb.entry,
-			 (unsigned long long)fb.end, (unsigned long long)fa.entry,
-			 (unsigned long long)fa.end);
-}
-
-/*
- * Shipped binaries sometimes have no section headers: everything must be
- * found from the program headers alone (pclntab by its magic, moduledata
- * by its pointers or RELATIVE relocations, buildinfo by its magic) and
- * give the same answers as with sections.
- */
-static void test_program_noshdr(void **state)
-{
-	const struct program *p = *state;
-	static const char *const funcs[] = {
-		"runtime.newproc1", "runtime.gopark", "runtime.runqput",
-		"runtime.newproc.func1", "runtime.allgadd", "runtime.goexit0",
-	};
-	static const char *const vars[] = {
-		"runtime.allgs", "runtime.allglen", "runtime.allgptr",
-	};
-	const char *tmp = getenv("TMPDIR");
-	char dir[PATH_MAX], copy[PATH_MAX + 16], err[256] = "";
-	struct probe_plan pa, pb;
-	struct gobin *a = NULL, *b = NULL;
-	int i, minor;
-
-	snprintf(dir, sizeof(dir), "%s/realbin.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(dir));
-	snprintf(copy, sizeof(copy), "%s/noshdr", dir);
-	copy_without_section_headers(p->path, copy);
-	if (gobin_open(p->path, &a, err, sizeof(err)))
-		fail_msg("%s: gobin_open: %s", p->name, err);
-	if (gobin_open(copy, &b, err, sizeof(err))) {
-		unlink(copy);
-		rmdir(dir);
-		fail_msg("%s without section headers: gobin_open: %s", p->name, err);
-	}
-	unlink(copy);
-	rmdir(dir);
-	assert_string_equal(gobin_go_version(b), gobin_go_version(a));
-	assert_int_equal(gobin_version_source(b), gobin_version_source(a));
-	assert_int_equal(gobin_symbol_source(b), GOBIN_SRC_PCLNTAB);
-	assert_int_equal(gobin_text_start(b), gobin_text_start(a));
-	minor = gobin_go_minor(a);
-	if (minor >= 17) {
-		for (i = 0; i < (int)(sizeof(funcs) / sizeof(*funcs)); i++)
-			assert_same_func(p->name, a, b, funcs[i]);
-		if (minor >= 22)
-			assert_same_func(p->name, a, b, "runtime.gdestroy");
-		for (i = 0; i < (int)(sizeof(vars) / sizeof(*vars)); i++) {
-			struct gobin_var va, vb;
-
-			assert_int_equal(gobin_find_var(a, vars[i], &va), 0);
-			assert_int_equal(gobin_find_var(b, vars[i], &vb), 0);
-			assert_int_equal(vb.addr, va.addr);
-		}
-		assert_int_equal(probeplan_build(a, minor, &pa, err, sizeof(err)), 0);
-		if (probeplan_build(b, minor, &pb, err, sizeof(err)))
-			fail_msg("%s without section headers: probeplan_build: %s", p->name, err);
-		assert_int_equal(pb.n, pa.n);
-		for (i = 0; i < pa.n; i++) {
-			assert_int_equal(pb.points[i].kind, pa.points[i].kind);
-			assert_int_equal(pb.points[i].vaddr, pa.points[i].vaddr);
-			assert_int_equal(pb.points[i].file_offset, pa.points[i].file_offset);
-		}
-	}
-	gobin_close(b);
-	gobin_close(a);
-}
-
 int main(void)
 {
-	struct CMUnitTest tests[2 * MAX_PROGRAMS];
-	static char noshdr_names[MAX_PROGRAMS][80];
-	const char *skip = getenv("GOSTRAY_REAL_SKIP");
-	size_t i, j;
+	struct CMUnitTest tests[MAX_PROGRAMS];
+	size_t i, j, n;
+	int ret = realprograms_list("test_realbin", &n);
 
-	if (list_from_script())
-		list_from_cache_dir();
-	if (!nprograms) {
-		if (skip && *skip) {
-			printf("SKIP test_realbin: %s\n", skip);
-			return 0;
-		}
-		fprintf(stderr, "test_realbin: no real Go programs cached (run %s, or set "
-			"GOSTRAY_REAL_SKIP=<reason>)\n", FETCH_SCRIPT);
-		return 1;
-	}
+	if (ret <= 0)
+		return -ret;
 	for (j = 0; j < sizeof(expected) / sizeof(*expected); j++) {
-		for (i = 0; i < nprograms; i++)
-			if (!strcmp(programs[i].name, expected[j].name))
+		for (i = 0; i < n; i++)
+			if (!strcmp(realprograms[i].name, expected[j].name))
 				break;
-		if (i == nprograms)
+		if (i == n)
 			printf("test_realbin: %s not cached (run %s %s)\n",
-			       expected[j].name, FETCH_SCRIPT, expected[j].name);
+			       expected[j].name, REALPROGRAMS_FETCH, expected[j].name);
 	}
-	for (i = 0; i < nprograms; i++) {
-		memset(&tests[2 * i], 0, 2 * sizeof(tests[i]));
-		tests[2 * i].name = programs[i].name;
-		tests[2 * i].test_func = test_program;
-		tests[2 * i].initial_state = &programs[i];
-		snprintf(noshdr_names[i], sizeof(noshdr_names[i]), "%s/no-section-headers",
-			 programs[i].name);
-		tests[2 * i + 1].name = noshdr_names[i];
-		tests[2 * i + 1].test_func = test_program_noshdr;
-		tests[2 * i + 1].initial_state = &programs[i];
-	}
-	return _cmocka_run_group_tests("realbin", tests, 2 * nprograms, NULL, NULL);
+	for (i = 0; i < n; i++)
+		tests[i] = (struct CMUnitTest){ .name = realprograms[i].name,
+						.test_func = test_program,
+						.initial_state = &realprograms[i] };
+	return _cmocka_run_group_tests("realbin", tests, n, NULL, NULL);
 }
