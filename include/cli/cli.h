@@ -41,7 +41,12 @@ enum {
 "                       of two from 4k to 1G); records that find it full are\n" \
 "                       lost and counted, and the report says so\n" \
 "      --runtime-frames stacks read from the target keep the runtime's\n" \
-"                       internal frames (gopark...)\n"
+"                       internal frames (gopark...)\n" \
+"      --probes none|all  none: no probe at all, the target pays nothing;\n" \
+"                       counts from snapshots of its goroutine list (live\n" \
+"                       exact at each; created, exited and ages lower\n" \
+"                       bounds; no creation stacks, no --park)\n" \
+"      --interval TIME  between those snapshots (default 1s)\n"
 
 /* SIGINT or SIGTERM once install_stop_handlers() ran; 0 until then. */
 extern volatile sig_atomic_t stop_requested;
@@ -64,6 +69,8 @@ struct cli_opts {
 	size_t ringbuf_bytes;	/* the BPF ring buffer, a power of two */
 	const char *out_dir;	/* capture -o: the incident folder */
 	bool fail_on_leak;	/* capture: exit EXIT_LEAK when a site is a leak */
+	bool probe_free;	/* --probes none: snapshots only */
+	double interval_s;	/* --interval: between snapshots, 0: the default */
 	const char *target;
 };
 
@@ -90,8 +97,8 @@ int parse_count(const char *what, const char *arg, long lo, long hi, long *out);
 int terminal_columns(void);
 
 /* The options each command takes (parse_opts' option codes). */
-#define CAPTURE_OPTIONS "djnaPKQBSrRpvoFh"
-#define TOP_OPTIONS "djnaPKQBSrRh"
+#define CAPTURE_OPTIONS "djnaPKQBSrRpvoFMIh"
+#define TOP_OPTIONS "djnaPKQBSrRMIh"
 #define DUMP_OPTIONS "jagRpvh"
 #define INFO_OPTIONS "jh"
 

@@ -43,6 +43,10 @@ struct model_source {
 	bool park;		/* the park probe was asked for */
 	int park_sample_pct;	/* 100: on all the time */
 	uint64_t park_live_ns;	/* how long the park probe was live */
+	/* probe-free (--probes none): counts from snapshots alone */
+	bool probe_free;
+	uint64_t snapshot_interval_ns;
+	uint64_t snapshots;	/* read, the first (the baseline) included */
 };
 
 struct model_options {
@@ -142,6 +146,9 @@ struct model {
 	bool park;
 	int park_sample_pct;
 	double park_live_s;
+	bool probe_free;	/* created, exited, ages: lower bounds; no stacks */
+	double snapshot_interval_s;
+	uint64_t snapshots;
 	bool have_end_check;	/* false when the target had exited */
 	struct collector_end_check end_check;
 	uint64_t verdicts[VERDICT_LEAK + 1];	/* sites, runtime sites too */

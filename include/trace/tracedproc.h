@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "analysis/collector.h"
+#include "analysis/snapdiff.h"
 #include "process/procmem.h"
 #include "process/allgs.h"
 #include "process/target.h"
@@ -29,6 +30,11 @@ struct tracedproc {
 	uint64_t exited_ns;
 	dev_t exe_dev;		/* /proc/PID/exe when opened */
 	ino_t exe_ino;
+	/* probe-free (tracedproc_probe_free): the last snapshot's goroutines,
+	 * and how many snapshots were read (the baseline the first) */
+	struct snapdiff *diff;
+	uint64_t snapshots;
+	uint64_t last_snapshot_ns;	/* the start of the last one */
 };
 
 /* Feeds every queued record to the collectors (the caller's ring buffer). */
@@ -46,6 +52,22 @@ int tracedproc_open(struct tracedproc *p, struct target *t, stack_reader read_st
  * baseline, drain what came meanwhile, reconcile. */
 int tracedproc_baseline(struct tracedproc *p, uint64_t attach_ns, tracedproc_drain drain,
 		       void *drain_ctx, char *err, size_t errlen);
+
+/*
+ * Trace without probes: from now on the collector learns from snapshots
+ * alone (include/analysis/snapdiff.h).  Call after tracedproc_open and
+ * before tracedproc_baseline (whose snapshot is the first); 0 or -ENOMEM.
+ */
+int tracedproc_probe_free(struct tracedproc *p);
+
+/* Probe-free: one snapshot into the collector (what appeared and went
+ * since the last one); -ESRCH when the process is gone, else 0 or
+ * -errno (said in err). */
+int tracedproc_snapshot_step(struct tracedproc *p, struct snapdiff_counts *k,
+			     char *err, size_t errlen);
+
+/* Sleep up to timeout_ms, less when the process exits meanwhile. */
+void tracedproc_wait_gone(struct tracedproc *p, int timeout_ms);
 
 /* Snapshot the goroutines' states (wait reasons) into the collector;
  * -ESRCH when the process is gone. */

@@ -31,9 +31,14 @@ struct tracer_opts {
 	/* frames of each creation's call path to record, up to
 	 * GS_STACK_DEPTH_MAX; 0: none (every stack unknown) */
 	int stack_depth;
+	/* no probe at all: snapshots of allgs every snapshot_interval_ns
+	 * (include/analysis/snapdiff.h says what that knows) */
+	bool probe_free;
+	uint64_t snapshot_interval_ns;
 };
 
 #define TRACER_DEFAULT_STACK_DEPTH 32
+#define TRACER_DEFAULT_SNAPSHOT_INTERVAL_NS 1000000000ull
 
 struct tracer {
 	struct target *t;
@@ -47,6 +52,9 @@ struct tracer {
 	uint64_t park_on_ns;	/* time the park probe was live, until park_since */
 	uint64_t park_since;	/* live since (0: not live now) */
 	uint64_t parks_read_ns;	/* last read of the park counters */
+	bool probe_free;	/* tracer_opts.probe_free: proc learns from snapshots */
+	uint64_t snapshot_interval_ns;
+	uint64_t next_snapshot_ns;
 };
 
 /* Attach, read the baseline, reconcile.  On failure nothing stays attached

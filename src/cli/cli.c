@@ -181,10 +181,13 @@ int parse_opts(int argc, char **argv, struct cli_opts *o, const char *cmd,
 		{ "pprof-by", required_argument, NULL, 'v' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "fail-on-leak", no_argument, NULL, 'F' },
+		{ "probes", required_argument, NULL, 'M' },
+		{ "interval", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	char msg[128];
+	const char *needs_probes = NULL;	/* an option only the probes serve */
+	char msg[160];
 	int c;
 
 	/* Parks are the most frequent event and cost a trap each (~6 us here),
@@ -225,7 +228,7 @@ int parse_opts(int argc, char **argv, struct cli_opts *o, const char *cmd,
 		case 'n': o->rows = atoi(optarg); break;
 		case 'a': o->show_system = true; break;
 		case 'P': o->park = false; break;
-		case 'K': o->park = true; break;
+		case 'K': o->park = true; needs_probes = "--park"; break;
 		case 'Q': {
 			char *end;
 			long v = strtol(optarg, &end, 10);
@@ -237,12 +240,15 @@ int parse_opts(int argc, char **argv, struct cli_opts *o, const char *cmd,
 			}
 			o->park = true;
 			o->park_sample_pct = (int)v;
+			needs_probes = "--park-sample";
 			break;
 		}
 		case 'B':
 			if (strcmp(optarg, "site") && strcmp(optarg, "stack"))
 				return usage_fail(cmd, "--by takes 'site' or 'stack'");
 			o->by_stack = !strcmp(optarg, "stack");
+			if (o->by_stack)
+				needs_probes = "--by stack";
 			break;
 		case 'S': {
 			char *end;
@@ -254,6 +260,7 @@ int parse_opts(int argc, char **argv, struct cli_opts *o, const char *cmd,
 				return usage_fail(cmd, msg);
 			}
 			o->stack_depth = (int)v;
+			needs_probes = "--stack-depth";
 			break;
 		}
 		case 'r':
@@ -263,6 +270,7 @@ int parse_opts(int argc, char **argv, struct cli_opts *o, const char *cmd,
 					 "of two from 4k to 1G: 64k, 16M...)", optarg);
 				return usage_fail(cmd, msg);
 			}
+			needs_probes = "--ring-buffer";
 			break;
 		case 'g': o->group = true; break;
 		case 'R': o->runtime_frames = true; break;
@@ -273,12 +281,33 @@ int parse_opts(int argc, char **argv, struct cli_opts *o, const char *cmd,
 			o->pprof_view = profile_view_parse(optarg);
 			if (o->pprof_view < 0)
 				return usage_fail(cmd, "--pprof-by takes 'blocked' or 'creation'");
+			if (o->pprof_view == PROFILE_BY_CREATION)
+				needs_probes = "--pprof-by creation";
+			break;
+		case 'M':
+			if (strcmp(optarg, "none") && strcmp(optarg, "all"))
+				return usage_fail(cmd, "--probes takes 'all' (the default) or 'none'");
+			o->probe_free = !strcmp(optarg, "none");
+			break;
+		case 'I':
+			o->interval_s = parse_duration(optarg);
+			if (o->interval_s < 0.1 || o->interval_s > 3600) {
+				snprintf(msg, sizeof(msg), "invalid --interval '%s' (100ms to 1h: "
+					 "1, 500ms, 5s)", optarg);
+				return usage_fail(cmd, msg);
+			}
 			break;
 		case 'h': fputs(help, stdout); exit(EXIT_OK);
 		default:
 			return usage_fail(cmd, "unknown option");
 		}
 	}
+	if (o->probe_free && needs_probes) {
+		snprintf(msg, sizeof(msg), "%s needs the probes: not with --probes none", needs_probes);
+		return usage_fail(cmd, msg);
+	}
+	if (o->interval_s > 0 && !o->probe_free)
+		return usage_fail(cmd, "--interval is the snapshot interval of --probes none");
 	if (optind != argc - 1) {
 		snprintf(msg, sizeof(msg), "%s: %s", cmd, optind >= argc ?
 			 "missing TARGET (a PID)" : "too many arguments");

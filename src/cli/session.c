@@ -36,11 +36,21 @@ int start_trace(struct cli_opts *o, struct target *t, struct tracer *tr)
 {
 	struct tracer_opts topts = { .park = o->park, .park_sample_pct = o->park_sample_pct,
 				     .ringbuf_bytes = o->ringbuf_bytes,
-				     .stack_depth = o->stack_depth };
+				     .stack_depth = o->stack_depth,
+				     .probe_free = o->probe_free,
+				     .snapshot_interval_ns = (uint64_t)(o->interval_s * 1e9) };
 	char err[512];
 
 	if (tracer_start(tr, t, &topts, err, sizeof(err)))
 		return fail(o, err);
+	if (tr->probe_free) {
+		fprintf(stderr, "gostray: attached to PID %d (%s, %s) without probes: a snapshot "
+			"every %.1f s, %zu goroutines alive at the first, read in %.1f ms\n",
+			t->pid, t->exe_name, gobin_go_version(t->gb),
+			tr->snapshot_interval_ns / 1e9, tr->proc.baseline_live,
+			(tr->proc.baseline_ns - tr->proc.attach_ns) / 1e6);
+		return 0;
+	}
 	fprintf(stderr, "gostray: attached to PID %d (%s, %s): %d probes in %.0f ms, "
 		"%zu goroutines alive at attach, baseline read in %.1f ms\n",
 		t->pid, t->exe_name, gobin_go_version(t->gb), tr->ps.nlinks,
@@ -118,6 +128,9 @@ int build_model(const struct tracer *tr, const struct cli_opts *o, bool frames,
 		.stack_depth = tr->ps.stack_depth,
 		.park = tr->park,
 		.park_sample_pct = tr->park_sample_pct,
+		.probe_free = tr->probe_free,
+		.snapshot_interval_ns = tr->snapshot_interval_ns,
+		.snapshots = tr->proc.snapshots,
 	};
 	struct model_options mo = { .by_stack = o->by_stack, .frames = frames };
 

@@ -300,6 +300,14 @@ static void put_header(struct page *pg)
 		"%" PRIu64, lost);
 	fputs("</dd></div>\n", f);
 
+	put_fact(f, "Counted by", NULL);
+	if (m->probe_free)
+		fprintf(f, "snapshots, no probe <span class=\"muted\">(%" PRIu64 ", %.1f s apart: "
+			"created, exited and ages are lower bounds)</span></dd></div>\n",
+			m->snapshots, m->snapshot_interval_s);
+	else
+		fputs("uprobes</dd></div>\n", f);
+
 	put_fact(f, "Sites", NULL);
 	fprintf(f, "%zu <span class=\"muted\">(+%zu of the runtime)</span></dd></div>\n",
 		pg->nuser, pg->nsites - pg->nuser);

@@ -217,7 +217,8 @@ static int fill_row(const struct model_source *src, const struct model_options *
 	r->has_age = r->live > 0;
 	r->oldest_age_ns = r->has_age ? age : 0;
 	r->oldest_age_s = ns_to_s(r->oldest_age_ns);
-	r->oldest_age_is_lower_bound = r->has_age && lower;
+	/* Without probes a goroutine's birth is its first snapshot or before. */
+	r->oldest_age_is_lower_bound = r->has_age && (lower || src->probe_free);
 	r->verdict = d->verdict.kind;
 	snprintf(r->reason, sizeof(r->reason), "%s", d->verdict.reason);
 	r->created_per_s = d->created_per_s;
@@ -335,6 +336,9 @@ int model_build(const struct model_source *src, const struct model_options *opt,
 	m->park = src->park;
 	m->park_sample_pct = src->park_sample_pct;
 	m->park_live_s = ns_to_s(src->park_live_ns);
+	m->probe_free = src->probe_free;
+	m->snapshot_interval_s = ns_to_s(src->snapshot_interval_ns);
+	m->snapshots = src->snapshots;
 	m->have_end_check = collector_end_check(src->coll, &m->end_check);
 	m->trend = collector_trend(src->coll);
 

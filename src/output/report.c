@@ -125,6 +125,36 @@ static struct json_object *parks_json(const struct model *m, const struct model_
 	return o;
 }
 
+/* How the counts were taken: with the probes, or from snapshots alone
+ * and then what that cannot know. */
+static struct json_object *mode_json(const struct model *m)
+{
+	static const char *const lower[] = { "created", "exited", "oldest_age_s",
+					     "lifetimes" };
+	static const char *const unknown[] = {
+		"goroutines born and gone between two snapshots",
+		"creation stacks", "parks",
+	};
+	struct json_object *o = json_object_new_object(), *lb, *unk;
+	size_t i;
+
+	json_object_object_add(o, "probes", json_object_new_string(m->probe_free ? "none" : "all"));
+	if (!m->probe_free)
+		return o;
+	json_object_object_add(o, "snapshot_interval_s",
+			       json_object_new_double(m->snapshot_interval_s));
+	json_object_object_add(o, "snapshots", json_object_new_uint64(m->snapshots));
+	lb = json_object_new_array();
+	for (i = 0; i < sizeof(lower) / sizeof(*lower); i++)
+		json_object_array_add(lb, json_object_new_string(lower[i]));
+	unk = json_object_new_array();
+	for (i = 0; i < sizeof(unknown) / sizeof(*unknown); i++)
+		json_object_array_add(unk, json_object_new_string(unknown[i]));
+	json_object_object_add(o, "lower_bounds", lb);
+	json_object_object_add(o, "unknown", unk);
+	return o;
+}
+
 /* How the park probe ran: off, on, or sampled (a share of each window). */
 static struct json_object *park_probe_json(const struct model *m)
 {
@@ -286,6 +316,7 @@ struct json_object *report_capture_json(const struct model *m)
 	json_object_object_add(doc, "duration_s", json_object_new_double(m->duration_s));
 	json_object_object_add(doc, "target_exited", json_object_new_boolean(m->target_exited));
 	json_object_object_add(doc, "target_exec", json_object_new_boolean(m->target_exec));
+	json_object_object_add(doc, "mode", mode_json(m));
 	json_object_object_add(doc, "totals", totals_json(m));
 	json_object_object_add(doc, "probes", probes_json(m));
 	json_object_object_add(doc, "park_probe", park_probe_json(m));
@@ -457,6 +488,10 @@ void report_capture_text(FILE *f, const struct model *m, const struct report_tex
 	if (m->runtime_sites && !o->show_system)
 		fprintf(f, " (+%" PRIu64 " runtime sites, ok, --all lists them)", m->runtime_sites);
 	fputc('\n', f);
+	if (m->probe_free)
+		fprintf(f, "probe-free: %" PRIu64 " snapshots %.1f s apart; live exact at the "
+			"last, created, exited and ages lower bounds, no creation stacks\n",
+			m->snapshots, m->snapshot_interval_s);
 	print_end_check(f, m);
 	fprintf(f, "%-7s %6s %7s %7s %6s %-13s %s\n", "VERDICT", "LIVE", "CREATED", "EXITED",
 		"OLDEST", "WAITING ON", m->by_stack ? "GO STATEMENT <- CALLERS" : "GO STATEMENT");

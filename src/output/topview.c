@@ -119,6 +119,9 @@ static void draw_header(struct topview *v)
 	format_age(elapsed, sizeof(elapsed), (uint64_t)(m->duration_s * 1e9));
 	x = put(0, 0, A_BOLD, "%s[%d]", topview_base_name(m->exe), m->pid);
 	x = put(0, x, A_NORMAL, " %s  traced %s", m->go_version, elapsed);
+	if (m->probe_free)
+		x = put(0, x, A_NORMAL, "  no probes: a snapshot every %.1fs",
+			m->snapshot_interval_s);
 	if (m->target_exited)
 		x = put(0, x, A_BOLD, "  (target exited)");
 	if (!v->show_system && m->runtime_sites)

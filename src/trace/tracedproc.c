@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "trace/tracedproc.h"
@@ -145,6 +146,13 @@ int tracedproc_baseline(struct tracedproc *p, uint64_t attach_ns, tracedproc_dra
 		drain(drain_ctx);
 	}
 	collector_apply_snapshot(p->coll, &base);
+	if (p->diff && snapdiff_seed(p->diff, &base)) {
+		allgs_free(&base);
+		snprintf(err, errlen, "out of memory for the goroutines of PID %d", p->t->pid);
+		return -ENOMEM;
+	}
+	p->snapshots = 1;
+	p->last_snapshot_ns = base.started_ns;
 	allgs_free(&base);
 	p->baseline_ns = monotonic_ns();
 	/* The series start at the attach, with the baseline's counts. */
@@ -197,6 +205,58 @@ int tracedproc_end_snapshot(struct tracedproc *p)
 	return 0;
 }
 
+int tracedproc_probe_free(struct tracedproc *p)
+{
+	p->diff = snapdiff_new();
+	return p->diff ? 0 : -ENOMEM;
+}
+
+int tracedproc_snapshot_step(struct tracedproc *p, struct snapdiff_counts *k,
+			     char *err, size_t errlen)
+{
+	struct snapshot s;
+	char why[256];
+	int ret;
+
+	if (p->exited || tracedproc_execed(p))
+		return -ESRCH;
+	ret = read_snapshot_upto(p, &s, 0, why, sizeof(why));
+	if (ret) {
+		snprintf(err, errlen, "cannot read the goroutine list of PID %d: %s",
+			 p->t->pid, why);
+		return ret;
+	}
+	/* A half-made g (tracedproc_baseline) would read as the goroutine
+	 * that last had it, come back from the dead. */
+	if (p->t->minor <= 23) {
+		struct allgs_source src = { .mem = &p->mem, .off = &p->t->off };
+
+		if (allgs_reread_runnable(&src, &s))
+			s.unreadable++;
+	}
+	ret = snapdiff_feed(p->diff, &s, (uint32_t)p->t->pid, p->coll, k);
+	if (ret)
+		snprintf(err, errlen, "out of memory for the goroutines of PID %d", p->t->pid);
+	p->snapshots++;
+	p->last_snapshot_ns = s.started_ns;
+	collector_sample(p->coll, s.started_ns, false);
+	allgs_free(&s);
+	return ret;
+}
+
+void tracedproc_wait_gone(struct tracedproc *p, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+	struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000 };
+
+	if (timeout_ms <= 0)
+		return;
+	if (p->pidfd >= 0)
+		poll(&pfd, 1, timeout_ms);
+	else
+		nanosleep(&ts, NULL);
+}
+
 bool tracedproc_gone(struct tracedproc *p)
 {
 	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
@@ -227,6 +287,8 @@ void tracedproc_close(struct tracedproc *p)
 	procmem_close(&p->mem);
 	collector_free(p->coll);
 	p->coll = NULL;
+	snapdiff_free(p->diff);
+	p->diff = NULL;
 }
 
 void tracedproc_park_count(struct tracedproc *p, const struct gs_park_key *key, uint64_t count)

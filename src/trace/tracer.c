@@ -86,6 +86,42 @@ static void park_duty_cycle(struct tracer *tr, uint64_t now_ns)
 	tr->park_since = monotonic_ns();
 }
 
+static void drain_nothing(void *ctx)
+{
+}
+
+/* No probe: the baseline is the first snapshot, the next ones come from
+ * tracer_poll. */
+static int start_probe_free(struct tracer *tr, struct target *t, const struct tracer_opts *o,
+			    char *err, size_t errlen)
+{
+	uint64_t now;
+	int ret;
+
+	tr->probe_free = true;
+	tr->snapshot_interval_ns = o->snapshot_interval_ns ? o->snapshot_interval_ns :
+				   TRACER_DEFAULT_SNAPSHOT_INTERVAL_NS;
+	ret = tracedproc_open(&tr->proc, t, NULL, NULL, 0, err, errlen);
+	if (ret)
+		return ret;
+	ret = tracedproc_probe_free(&tr->proc);
+	if (ret) {
+		snprintf(err, errlen, "out of memory");
+		goto err_close_proc;
+	}
+	now = monotonic_ns();
+	tr->ps.attach_begin_ns = tr->ps.attach_ns = now;
+	ret = tracedproc_baseline(&tr->proc, now, drain_nothing, NULL, err, errlen);
+	if (ret)
+		goto err_close_proc;
+	tr->next_snapshot_ns = tr->proc.last_snapshot_ns + tr->snapshot_interval_ns;
+	return 0;
+
+err_close_proc:
+	tracedproc_close(&tr->proc);
+	return ret;
+}
+
 int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *o,
 		 char *err, size_t errlen)
 {
@@ -99,6 +135,8 @@ int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *
 
 	memset(tr, 0, sizeof(*tr));
 	tr->t = t;
+	if (o->probe_free)
+		return start_probe_free(tr, t, o, err, errlen);
 	tr->park = o->park;
 	tr->park_sample_pct = o->park_sample_pct > 0 && o->park_sample_pct < 100 ?
 			      o->park_sample_pct : 100;
@@ -138,12 +176,65 @@ err_close_proc:
 	return ret;
 }
 
+/* The target's end, seen now. */
+static void target_gone(struct tracer *tr)
+{
+	tr->proc.exited = true;
+	tr->proc.exited_ns = monotonic_ns();
+	collector_sample(tr->proc.coll, tr->proc.exited_ns, true);
+}
+
+/* Probe-free: wait (for the target's exit too) until the next snapshot is
+ * due or timeout_ms passed, and take it when due. */
+static int poll_snapshots(struct tracer *tr, int timeout_ms)
+{
+	uint64_t now = monotonic_ns(), wait_ns = (uint64_t)timeout_ms * 1000000;
+	struct snapdiff_counts k;
+	char err[320];
+	int ret;
+
+	if (tr->next_snapshot_ns > now && tr->next_snapshot_ns - now < wait_ns)
+		wait_ns = tr->next_snapshot_ns - now;
+	if (tr->next_snapshot_ns > now)
+		tracedproc_wait_gone(&tr->proc, (int)((wait_ns + 999999) / 1000000));
+	if (tracedproc_gone(&tr->proc) || tracedproc_execed(&tr->proc)) {
+		target_gone(tr);
+		return 0;
+	}
+	now = monotonic_ns();
+	if (now < tr->next_snapshot_ns) {
+		collector_sample(tr->proc.coll, now, false);
+		return 0;
+	}
+	ret = tracedproc_snapshot_step(&tr->proc, &k, err, sizeof(err));
+	if (ret == -ESRCH) {
+		target_gone(tr);
+		return 0;
+	}
+	/* A missed interval is skipped, not caught up in a burst. */
+	tr->next_snapshot_ns += tr->snapshot_interval_ns;
+	if (tr->next_snapshot_ns <= now)
+		tr->next_snapshot_ns = now + tr->snapshot_interval_ns;
+	if (ret) {
+		/* The process may be going away right now. */
+		if (tracedproc_gone(&tr->proc) || tracedproc_execed(&tr->proc)) {
+			target_gone(tr);
+			return 0;
+		}
+		fprintf(stderr, "gostray: %s\n", err);
+		return ret;
+	}
+	return (int)(k.appeared + k.gone);
+}
+
 int tracer_poll(struct tracer *tr, int timeout_ms)
 {
 	int n;
 
 	if (tr->proc.exited)
 		return 0;
+	if (tr->probe_free)
+		return poll_snapshots(tr, timeout_ms);
 	/* Records do not wake us (see wakeup_bytes in the BPF code) until
 	 * the buffer fills up: drain whatever arrived when the wait ends. */
 	n = ring_buffer__poll(tr->rb, timeout_ms);
@@ -154,9 +245,7 @@ int tracer_poll(struct tracer *tr, int timeout_ms)
 	if (tracedproc_gone(&tr->proc) || tracedproc_execed(&tr->proc)) {
 		/* Records the target made before dying are still queued. */
 		ring_buffer__consume(tr->rb);
-		tr->proc.exited = true;
-		tr->proc.exited_ns = monotonic_ns();
-		collector_sample(tr->proc.coll, tr->proc.exited_ns, true);
+		target_gone(tr);
 	} else {
 		uint64_t now = monotonic_ns();
 
@@ -171,6 +260,8 @@ int tracer_poll(struct tracer *tr, int timeout_ms)
 
 int tracer_refresh_waits(struct tracer *tr)
 {
+	if (tr->probe_free)	/* every snapshot already set them */
+		return tr->proc.exited ? -ESRCH : 0;
 	if (tr->proc.exited || !tr->rb)
 		return -ESRCH;
 	return tracedproc_refresh_waits(&tr->proc, drain, tr);
@@ -188,9 +279,33 @@ void tracer_stats(const struct tracer *tr, uint64_t stats[GS_STAT_MAX])
  * wait reasons and the end check.  A target that exited is cut when it
  * was seen gone.
  */
+/* Probe-free: the last snapshot, taken now, is the end; the cut right
+ * after it (its records are stamped at its start). */
+static void detach_probe_free(struct tracer *tr)
+{
+	struct snapdiff_counts k;
+	char err[320];
+	uint64_t cut;
+
+	if (!tr->proc.coll || collector_cut_ns(tr->proc.coll))
+		return;
+	if (!tr->proc.exited && tracedproc_snapshot_step(&tr->proc, &k, err, sizeof(err)) &&
+	    (tracedproc_gone(&tr->proc) || tracedproc_execed(&tr->proc)))
+		target_gone(tr);
+	cut = tr->proc.exited ? tr->proc.exited_ns : tr->proc.last_snapshot_ns + 1;
+	collector_cut(tr->proc.coll, cut);
+	if (!tr->proc.exited)
+		collector_sample(tr->proc.coll, cut, true);
+}
+
 void tracer_detach(struct tracer *tr)
 {
 	bool tracing = tr->proc.coll && tr->ps.nlinks;
+
+	if (tr->probe_free) {
+		detach_probe_free(tr);
+		return;
+	}
 	uint64_t cut = tr->proc.exited ? tr->proc.exited_ns : monotonic_ns();
 
 	if (tracing) {

@@ -101,6 +101,13 @@ def case_exit_statuses(c, args):
         (["dump", "notapid", "--json"], 1, "'notapid' is not a PID", True),
         (["capture", str(sleeper.pid), "-d", "1", "--json"], 1, "not a Go", True),
         (["info", "/nonexistent/binary", "--json"], 1, "/nonexistent/binary", True),
+        (["capture", "1", "--probes", "some"], 2, "--probes takes 'all'", False),
+        (["capture", "1", "--probes", "none", "--park", "--json"], 2,
+         "--park needs the probes", True),
+        (["top", "1", "--probes", "none", "--by", "stack"], 2, "--by stack needs the probes", False),
+        (["capture", "1", "--interval", "2s"], 2, "--interval is the snapshot interval", False),
+        (["capture", "1", "--probes", "none", "--interval", "0"], 2, "invalid --interval '0'", False),
+        (["capture", str(sleeper.pid), "--probes", "none", "-d", "1", "--json"], 1, "not a Go", True),
         (["node", "--top-sites", "0"], 2, "invalid --top-sites '0'", False),
         (["node", "extra"], 2, "node takes no PID", False),
         (["node", "--listen", "256.0.0.1:80", "-d", "1"], 1, "--listen 256.0.0.1:80", False),
@@ -351,11 +358,13 @@ def case_cut_churn(c, args, v, bin_path):
     c.check(z.wait(c.left(10)) == 0, "the zoo did not exit 0")
 
 
-def case_cut_stopped(c, args, v, bin_path):
+def case_cut_stopped(c, args, v, bin_path, extra=()):
     """A target stopped before the end: the report equals gostray's dump
-    of the same stopped process site by site, and the end check is 0."""
+    of the same stopped process site by site, and the end check is 0
+    (with --probes none: the last snapshot is the end, no end check)."""
+    probe_free = "--probes" in extra
     z, _ = start_target(c, "zoo", [bin_path, "-steady-churn"], "READY ")
-    g = Proc(c, "gostray", [args.gostray, "capture", str(z.pid), "-d", "3", "--json"])
+    g = Proc(c, "gostray", [args.gostray, "capture", str(z.pid), "-d", "3", "--json"] + list(extra))
     c.show.append(("gostray", g, "err"))
     g.wait_line("err", lambda l: l.startswith("gostray: attached"), c.left(60), "attach line")
     time.sleep(1.5)
@@ -379,7 +388,11 @@ def case_cut_stopped(c, args, v, bin_path):
     fname, line = steady_sites()["churn"]
     found = sites_at(report, fname, line)
     c.check(found and found[0]["live"] >= 3, "steady churn: %s" % (found[0] if found else "no site"))
-    check_end_check(c, report, True)
+    if probe_free:
+        c.check(report.get("end_check") is None and (report.get("mode") or {}).get("probes") == "none",
+                "probe-free: end_check %r, mode %r" % (report.get("end_check"), report.get("mode")))
+    else:
+        check_end_check(c, report, True)
     z.signal(signal.SIGTERM)
     c.check(z.wait(c.left(10)) == 0, "the zoo did not exit 0 after SIGCONT")
 

@@ -302,13 +302,17 @@ def case_zoo(c, args, v, bin_path, src_dir, extra=(), during=False):
 VERDICT_SECONDS = 15
 
 
-def check_verdicts(c, report, truth, marks):
+def check_verdicts(c, report, truth, marks, probe_free=False):
     """Every zoo leak site `leak`, every healthy control `ok`, no other site
-    (the runtime's, net/http's) `leak`; each verdict with its reason."""
+    (the runtime's, net/http's) `leak`; each verdict with its reason.
+    probe_free: a healthy site whose goroutines all came and went between
+    two snapshots was never seen, and is not in the report."""
     leak_at = set()
     for name, t in truth["sites"].items():
         fname, line = marks[name]
         found = sites_at(report, fname, line)
+        if probe_free and not found and t["kind"] != "leak":
+            continue
         if not c.check(len(found) == 1, "%s (%s:%d): %d sites in the report, want 1"
                        % (name, fname, line, len(found))):
             continue
@@ -409,6 +413,33 @@ def case_verdicts(c, args, v, bin_path, html=False):
         for msg in html_check.check_report_html(os.path.join(out, "report.html"),
                                                 sorted(leak_at), ok_at, shot):
             c.check(False, "report.html: " + msg)
+    if c.errors:
+        c.notes.append("truth: " + json.dumps(truth, sort_keys=True))
+
+
+def case_verdicts_probe_free(c, args, v, bin_path):
+    """`capture --probes none` over the zoo's phase 2: no probe attached,
+    every leak site `leak` and no healthy one from snapshots alone, the
+    report saying what the mode cannot know."""
+    marks = find_markers(ZOO_DIR)
+    z, pid, truth, g = capture_through_phase2(
+        c, bin_path, lambda pid: [args.gostray, "capture", str(pid), "-d", str(VERDICT_SECONDS),
+                                  "--json", "--probes", "none", "--interval", "1s"])
+    rc = g.wait(c.left(VERDICT_SECONDS + 60), "end of the capture")
+    c.check(rc == 0, "gostray capture --probes none exited with status %s" % rc)
+    report = json_stdout(c, g)
+    z.signal(signal.SIGTERM)
+    c.check(z.wait(c.left(15)) == 0, "zoo did not exit 0 after SIGTERM")
+    mode = report.get("mode") or {}
+    c.check(mode.get("probes") == "none" and mode.get("snapshot_interval_s") == 1.0 and
+            mode.get("snapshots", 0) >= VERDICT_SECONDS and "created" in (mode.get("lower_bounds") or []),
+            "mode %r" % mode)
+    probes = report.get("probes") or {}
+    c.check(not any(probes.get(k) for k in ("create_hits", "exit_hits", "park_hits")),
+            "probe hits without probes: %r" % probes)
+    c.check(report.get("end_check") is None, "end_check %r without an end snapshot of its own"
+            % report.get("end_check"))
+    check_verdicts(c, report, truth, marks, probe_free=True)
     if c.errors:
         c.notes.append("truth: " + json.dumps(truth, sort_keys=True))
 

@@ -127,6 +127,12 @@ def main():
                     binary(args, v, "zoo", x))
         runner.case("cut-stopped/go%s/zoo.%s" % (v, x), case_cut_stopped, 90, args, v,
                     binary(args, v, "zoo", x))
+        # Without probes (issue 16): exact live counts of a frozen target,
+        # verdicts from snapshots alone.
+        runner.case("cut-stopped-probefree/go%s/zoo.%s" % (v, x), case_cut_stopped, 90, args,
+                    v, binary(args, v, "zoo", x), ("--probes", "none"))
+        runner.case("verdicts-probefree/go%s/zoo.%s" % (v, x), case_verdicts_probe_free, 120,
+                    args, v, binary(args, v, "zoo", x))
         # Verdicts on one shape per version; the page rendered once.
         runner.case("verdicts/go%s/zoo.%s" % (v, zoo_variants[0]), case_verdicts, 120, args, v,
                     binary(args, v, "zoo", zoo_variants[0]), v == versions[-1])

@@ -416,6 +416,16 @@ static void test_empty_and_exited(void **state)
 	assert_has(html, "class=\"card none\" data-verdict=\"leak\" data-count=\"0\"");
 	assert_lacks(html, "<polyline");
 	assert_lacks(html, "chart-svg\" class");
+	assert_has(html, "<dd>uprobes</dd>");
+	free(html);
+
+	/* Counted without probes: the page says so, and what that means. */
+	m.probe_free = true;
+	m.snapshots = 4;
+	m.snapshot_interval_s = 5;
+	html = render(&m, &len);
+	assert_has(html, "snapshots, no probe <span class=\"muted\">(4, 5.0 s apart: created, "
+		   "exited and ages are lower bounds)");
 	free(html);
 }
 

@@ -238,11 +238,55 @@ static void test_one_order(void **state)
 	collector_free(c);
 }
 
+/* Without probes: every age a lower bound, and the JSON says what the
+ * mode cannot know. */
+static void test_probe_free_mode(void **state)
+{
+	unsigned unnamed;
+	struct collector *c = three_sites(&unnamed);
+	struct model_source src = source_of(c);
+	struct model_options opt = { 0 };
+	struct json_object *doc, *mode, *v;
+	struct model m;
+	size_t i;
+
+	src.probe_free = true;
+	src.snapshot_interval_ns = 2000000000ull;
+	src.snapshots = 9;
+	assert_int_equal(model_build(&src, &opt, &m), 0);
+	for (i = 0; i < m.nrows; i++)
+		assert_true(!m.rows[i].has_age || m.rows[i].oldest_age_is_lower_bound);
+	doc = report_capture_json(&m);
+	assert_true(json_object_object_get_ex(doc, "mode", &mode));
+	assert_true(json_object_object_get_ex(mode, "probes", &v));
+	assert_string_equal(json_object_get_string(v), "none");
+	assert_true(json_object_object_get_ex(mode, "snapshots", &v));
+	assert_int_equal(json_object_get_int64(v), 9);
+	assert_true(json_object_object_get_ex(mode, "snapshot_interval_s", &v));
+	assert_true(json_object_get_double(v) == 2.0);
+	assert_true(json_object_object_get_ex(mode, "lower_bounds", &v));
+	assert_int_equal(json_object_array_length(v), 4);
+	json_object_put(doc);
+	model_free(&m);
+
+	src.probe_free = false;
+	assert_int_equal(model_build(&src, &opt, &m), 0);
+	doc = report_capture_json(&m);
+	assert_true(json_object_object_get_ex(doc, "mode", &mode));
+	assert_true(json_object_object_get_ex(mode, "probes", &v));
+	assert_string_equal(json_object_get_string(v), "all");
+	assert_false(json_object_object_get_ex(mode, "snapshots", NULL));
+	json_object_put(doc);
+	model_free(&m);
+	collector_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_main_wait_rule),
 		cmocka_unit_test(test_one_order),
+		cmocka_unit_test(test_probe_free_mode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
