@@ -81,6 +81,10 @@ struct promtext_process {
 	const struct promtext_site *sites;
 	size_t nsites;
 	struct promtext_cardinality *card;	/* promtext_render() promotes into it */
+	/* read from snapshots only (--probes none): its created, exited and
+	 * parks are lower bounds and no counter of it is exported (a counter
+	 * must be exact and never go back); gostray_process_mode says so */
+	bool probe_free;
 };
 
 /* What gostray's own budget made it drop or sample, by kind. */

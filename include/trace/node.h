@@ -36,7 +36,13 @@ struct node_opts {
 	double max_cpu_pct;
 	uint64_t max_rss_bytes;
 	void (*log)(const char *line);	/* one line per process attached/forgotten */
+	/* --probes none: no process is probed; each is read every
+	 * snapshot_interval_s (0: NODE_DEFAULT_SNAPSHOT_INTERVAL_S) */
+	bool probe_free;
+	double snapshot_interval_s;
 };
+
+#define NODE_DEFAULT_SNAPSHOT_INTERVAL_S 5.0
 
 /* One traced process, as node_for_each_process() shows it. */
 struct node_process {

@@ -49,13 +49,19 @@ static const char node_usage_text[] =
 "                           per site, counted in the kernel (~6 us per park in\n"
 "                           every traced process); default: off\n"
 "      --stack-depth N      creation stack frames (default 0 in node mode)\n"
+"      --probes none|all    none: no process is probed, each is read every\n"
+"                           --interval (default 5s): live counts and verdicts\n"
+"                           exact at each read, no created/exited counters, the\n"
+"                           targets pay nothing\n"
+"      --interval TIME      between those reads\n"
 "  -d, --duration TIME      stop after TIME (default: until SIGINT/SIGTERM)\n"
 "  -h, --help               this text\n"
 "\n"
 "Examples:\n"
 "  sudo gostray node                            # curl 127.0.0.1:9464/metrics\n"
 "  sudo gostray node --include-exe '^(api|worker)$' --top-sites 20\n"
-"  sudo gostray node --listen :9464 --exclude-cgroup 'kube-system'\n";
+"  sudo gostray node --listen :9464 --exclude-cgroup 'kube-system'\n"
+"  sudo gostray node --probes none --interval 10s  # no probe in any process\n";
 
 struct node_cli {
 	const char *listen;
@@ -119,9 +125,13 @@ static int parse_node_opts(int argc, char **argv, struct node_cli *c)
 		{ "park", no_argument, NULL, 'K' },
 		{ "stack-depth", required_argument, NULL, 'S' },
 		{ "duration", required_argument, NULL, 'd' },
+		{ "probes", required_argument, NULL, 'B' },
+		{ "interval", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	const char *needs_probes = NULL;	/* an option only the probes serve */
+	bool have_interval = false;
 	long v;
 	int o;
 
@@ -174,7 +184,18 @@ static int parse_node_opts(int argc, char **argv, struct node_cli *c)
 				return usage_fail("node", "invalid --scan-interval (at least 0.1 s)");
 			break;
 		case 'P': c->no.park = false; break;
-		case 'K': c->no.park = true; break;
+		case 'K': c->no.park = true; needs_probes = "--park"; break;
+		case 'B':
+			if (strcmp(optarg, "none") && strcmp(optarg, "all"))
+				return usage_fail("node", "--probes takes 'all' (the default) or 'none'");
+			c->no.probe_free = !strcmp(optarg, "none");
+			break;
+		case 'N':
+			c->no.snapshot_interval_s = parse_duration(optarg);
+			if (c->no.snapshot_interval_s < 0.1 || c->no.snapshot_interval_s > 3600)
+				return usage_fail("node", "invalid --interval (100ms to 1h: 5s, 1m)");
+			have_interval = true;
+			break;
 		case 'C': {
 			char *end;
 
@@ -194,6 +215,7 @@ static int parse_node_opts(int argc, char **argv, struct node_cli *c)
 			if (parse_count("--stack-depth", optarg, 0, GS_STACK_DEPTH_MAX, &v))
 				return EXIT_USAGE;
 			c->no.stack_depth = (int)v;
+			needs_probes = "--stack-depth";
 			break;
 		case 'd':
 			c->duration_s = parse_duration(optarg);
@@ -218,6 +240,15 @@ static int parse_node_opts(int argc, char **argv, struct node_cli *c)
 	}
 	if (optind != argc)
 		return usage_fail("node", "node takes no PID (it watches every Go process)");
+	if (c->no.probe_free && needs_probes) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "%s needs the probes: not with --probes none",
+			 needs_probes);
+		return usage_fail("node", msg);
+	}
+	if (have_interval && !c->no.probe_free)
+		return usage_fail("node", "--interval is the snapshot interval of --probes none");
 	c->no.include_exe = c->have_include_exe ? &c->include_exe : NULL;
 	c->no.exclude_exe = c->have_exclude_exe ? &c->exclude_exe : NULL;
 	c->no.include_cgroup = c->have_include_cgroup ? &c->include_cgroup : NULL;

@@ -40,6 +40,8 @@ static int model_of(struct node_process *p, struct model *m)
 		.bias = p->t.bias,
 		.attach_ns = p->pt.attach_ns,
 		.now_ns = monotonic_ns(),
+		.probe_free = p->pt.diff != NULL,
+		.snapshots = p->pt.snapshots,
 	};
 	struct model_options mo = { 0 };
 
@@ -122,6 +124,7 @@ static void gather_process(struct node_process *p, void *ctx)
 		.sites = ms,
 		.nsites = m->nrows,
 		.card = p->user,
+		.probe_free = m->probe_free,
 	};
 	g->models[g->n] = m;
 	g->sites[g->n] = ms;

@@ -392,6 +392,8 @@ static void put_site_family(FILE *f, const struct proc_rows *prs, size_t nprocs,
 
 	put_family(f, name, type, help);
 	for (i = 0; i < nprocs; i++) {
+		if (prs[i].p->probe_free && what != SITE_LIVE && what != SITE_VERDICT)
+			continue;	/* lower bounds are no counters */
 		for (j = 0; j < prs[i].n; j++) {
 			r = &prs[i].rows[j];
 			switch (what) {
@@ -501,6 +503,13 @@ int promtext_render(const struct promtext_process *procs, size_t nprocs,
 	for (i = 0; i < nprocs; i++) {
 		put_process_labels(f, "gostray_process_sites_other", &prs[i]);
 		fprintf(f, "} %" PRIu64 "\n", prs[i].in_other);
+	}
+	put_family(f, "gostray_process_mode", "gauge",
+		   "How a process is traced: mode=\"probes\" (uprobes: exact counters), or "
+		   "mode=\"snapshots\" (--probes none: live counts and verdicts only); always 1.");
+	for (i = 0; i < nprocs; i++) {
+		put_process_labels(f, "gostray_process_mode", &prs[i]);
+		fprintf(f, ",mode=\"%s\"} 1\n", prs[i].p->probe_free ? "snapshots" : "probes");
 	}
 	put_family(f, "gostray_process_info", "gauge", "A traced Go process: always 1.");
 	for (i = 0; i < nprocs; i++) {

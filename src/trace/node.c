@@ -31,7 +31,8 @@ struct bin_key {
 
 struct node_binary {
 	struct bin_key key;
-	bool traceable;		/* a supported Go binary, probes loaded */
+	bool traceable;		/* a supported Go binary: its processes are traced */
+	bool probed;		/* ... with its probes loaded (not --probes none) */
 	struct target t;	/* analysed on its first process */
 	struct probeset ps;
 	struct ring_buffer *rb;
@@ -72,6 +73,7 @@ struct node {
 	double budget_scan_cpu_s;	/* ... at the start of the window */
 	bool no_park;		/* the CPU cap took the park probes */
 	bool over_memory;
+	uint64_t next_snapshot_ns;	/* --probes none: every process's next one */
 };
 
 #define BUDGET_WINDOW_NS (10ull * 1000000000ull)
@@ -244,7 +246,7 @@ static void add_stats(uint64_t *acc, const struct probeset *ps)
 
 static void binary_close(struct node *n, struct node_binary *b)
 {
-	if (b->traceable) {
+	if (b->probed) {
 		add_stats(n->closed_stats, &b->ps);
 		probeset_detach(&b->ps);
 		if (b->rb) {
@@ -293,6 +295,10 @@ static struct node_binary *binary_get(struct node *n, pid_t pid, const struct bi
 		}
 		return b;
 	}
+	if (n->o.probe_free) {
+		b->traceable = true;	/* its processes are read, nothing is loaded */
+		return b;
+	}
 	if (probeset_load(&b->ps, &b->t, &po, err, sizeof(err)))
 		goto err_refuse;
 	b->rb = ring_buffer__new(probeset_events_fd(&b->ps), on_record, b, NULL);
@@ -304,7 +310,7 @@ static struct node_binary *binary_get(struct node *n, pid_t pid, const struct bi
 	epoll_ctl(n->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(b->rb), &ev);
 	if (probeset_attach(&b->ps, &b->t, &po, err, sizeof(err)))
 		goto err_free_rb;
-	b->traceable = true;
+	b->traceable = b->probed = true;
 	return b;
 
 err_free_rb:
@@ -343,11 +349,14 @@ static void process_forget(struct node *n, struct node_entry *e, const char *why
 	struct node_binary *b = e->p.bin;
 
 	/* One instant ends its counts, as in capture: records of it drained
-	 * from here on, stamped after, do not count. */
-	collector_cut(e->p.pt.coll, monotonic_ns());
-	probeset_track(&b->ps, (uint32_t)e->p.pid, false);
-	probeset_forget_parks(&b->ps, (uint32_t)e->p.pid);
-	drain_all(n);
+	 * from here on, stamped after, do not count (without probes: its last
+	 * snapshot is the end). */
+	collector_cut(e->p.pt.coll, b->probed ? monotonic_ns() : e->p.pt.last_snapshot_ns + 1);
+	if (b->probed) {
+		probeset_track(&b->ps, (uint32_t)e->p.pid, false);
+		probeset_forget_parks(&b->ps, (uint32_t)e->p.pid);
+		drain_all(n);
+	}
 	say(n, "PID %d (%s): %s, forgotten", (int)e->p.pid, e->p.exe_base, why);
 	if (e->p.free_user)
 		e->p.free_user(e->p.user);
@@ -360,6 +369,29 @@ static void process_forget(struct node *n, struct node_entry *e, const char *why
 	 * process costs nothing, but its maps and links are memory. */
 	if (--b->nprocs == 0)
 		binary_close(n, b);
+}
+
+static void drain_nothing(void *ctx)
+{
+}
+
+/* --probes none: the process is read, never probed; its baseline is its
+ * first snapshot. */
+static int attach_probe_free(struct node_entry *e, char *err, size_t errlen)
+{
+	int ret = tracedproc_open(&e->p.pt, &e->p.t, NULL, NULL, 0, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = tracedproc_probe_free(&e->p.pt);
+	if (!ret)
+		ret = tracedproc_baseline(&e->p.pt, monotonic_ns(), drain_nothing, NULL, err,
+					  errlen);
+	else
+		snprintf(err, errlen, "out of memory");
+	if (ret)
+		tracedproc_close(&e->p.pt);
+	return ret;
 }
 
 static void process_attach(struct node *n, pid_t pid, uint64_t start_ticks,
@@ -389,6 +421,13 @@ static void process_attach(struct node *n, pid_t pid, uint64_t start_ticks,
 		goto err_refuse;
 	/* The self-check reads this process's goroutines with the binary's
 	 * offsets before its records are kept. */
+	if (!b->probed) {
+		if (attach_probe_free(e, err, sizeof(err)))
+			goto err_close_target;
+		HASH_ADD(hh, n->procs, p.pid, sizeof(e->p.pid), e);
+		b->nprocs++;
+		goto attached;
+	}
 	if (tracedproc_open(&e->p.pt, &e->p.t, probeset_read_stack, &b->ps,
 			   b->ps.stack_depth, err, sizeof(err)))
 		goto err_close_target;
@@ -400,9 +439,10 @@ static void process_attach(struct node *n, pid_t pid, uint64_t start_ticks,
 	}
 	if (tracedproc_baseline(&e->p.pt, monotonic_ns(), drain_all, n, err, sizeof(err)))
 		goto err_untrack;
+attached:
 	n->h.attached_total++;
-	say(n, "PID %d (%s, %s): attached, %zu goroutines%s%s", (int)pid, exe_base,
-	    gobin_go_version(b->t.gb), e->p.pt.baseline_live,
+	say(n, "PID %d (%s, %s): attached%s, %zu goroutines%s%s", (int)pid, exe_base,
+	    gobin_go_version(b->t.gb), b->probed ? "" : " without probes", e->p.pt.baseline_live,
 	    e->p.container_id[0] ? ", container " : "",
 	    e->p.container_id[0] ? e->p.container_id : "");
 	return;
@@ -573,7 +613,7 @@ static void check_budget(struct node *n, uint64_t now)
 	    !n->no_park) {
 		n->no_park = true;
 		HASH_ITER(hh, n->bins, b, tmp)
-			if (b->traceable && probeset_detach_kind(&b->ps, PROBE_PARK))
+			if (b->probed && probeset_detach_kind(&b->ps, PROBE_PARK))
 				n->h.park_probes_dropped++;
 		say(n, "used %.1f%% of a core (cap %.1f%%): park probes off", used,
 		    n->o.max_cpu_pct);
@@ -612,10 +652,17 @@ int node_open(struct node **out, const struct node_opts *o, char *err, size_t er
 	return 0;
 }
 
+static uint64_t snapshot_interval_ns(const struct node *n)
+{
+	return (uint64_t)((n->o.snapshot_interval_s > 0 ? n->o.snapshot_interval_s :
+			   NODE_DEFAULT_SNAPSHOT_INTERVAL_S) * 1e9);
+}
+
 int node_poll(struct node *n, int timeout_ms)
 {
 	struct epoll_event evs[16];
 	struct node_entry *e, *tmp;
+	bool snapshots_due;
 	uint64_t now;
 	int ret;
 
@@ -626,13 +673,26 @@ int node_poll(struct node *n, int timeout_ms)
 		return -errno;
 	drain_all(n);
 	now = monotonic_ns();
+	snapshots_due = n->o.probe_free && now >= n->next_snapshot_ns;
 	HASH_ITER(hh, n->procs, e, tmp) {
 		if (tracedproc_gone(&e->p.pt)) {
 			process_forget(n, e, "exited");
 			continue;
 		}
+		if (snapshots_due && e->p.pt.diff) {
+			struct snapdiff_counts k;
+			char err[320];
+
+			ret = tracedproc_snapshot_step(&e->p.pt, &k, err, sizeof(err));
+			if (ret) {
+				process_forget(n, e, ret == -ESRCH ? "exited" : err);
+				continue;
+			}
+		}
 		collector_sample(e->p.pt.coll, now, false);
 	}
+	if (snapshots_due)
+		n->next_snapshot_ns = now + snapshot_interval_ns(n);
 	check_budget(n, now);
 	if (now >= n->next_scan_ns) {
 		double t0 = thread_cpu_seconds();
@@ -666,10 +726,11 @@ void node_refresh_waits(struct node *n)
 	struct node_binary *b, *btmp;
 
 	HASH_ITER(hh, n->procs, e, tmp)
-		tracedproc_refresh_waits(&e->p.pt, drain_all, n);
+		if (!e->p.pt.diff)	/* snapshots set them without probes */
+			tracedproc_refresh_waits(&e->p.pt, drain_all, n);
 	if (n->o.park)
 		HASH_ITER(hh, n->bins, b, btmp)
-			if (b->traceable)
+			if (b->probed)
 				probeset_read_parks(&b->ps, park_count_of_process, b);
 }
 
@@ -694,7 +755,7 @@ void node_health(const struct node *n, struct node_health *h)
 	h->binaries = 0;
 	memcpy(s, n->closed_stats, sizeof(s));
 	HASH_ITER(hh, n->bins, b, tmp) {
-		if (!b->traceable)
+		if (!b->probed)
 			continue;
 		h->binaries++;
 		add_stats(s, &b->ps);

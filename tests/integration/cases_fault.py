@@ -110,6 +110,8 @@ def case_exit_statuses(c, args):
         (["capture", str(sleeper.pid), "--probes", "none", "-d", "1", "--json"], 1, "not a Go", True),
         (["node", "--top-sites", "0"], 2, "invalid --top-sites '0'", False),
         (["node", "extra"], 2, "node takes no PID", False),
+        (["node", "--probes", "none", "--park"], 2, "--park needs the probes", False),
+        (["node", "--interval", "5s"], 2, "--interval is the snapshot interval", False),
         (["node", "--listen", "256.0.0.1:80", "-d", "1"], 1, "--listen 256.0.0.1:80", False),
         (["--version"], 0, None, False),
         (["capture", "--help"], 0, None, False),

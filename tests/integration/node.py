@@ -413,6 +413,58 @@ def case_budget(c, args, versions, shared):
     c.check(g.wait(c.left(20), "exit after SIGINT") == 0, "gostray node did not exit 0 on SIGINT")
 
 
+def case_probe_free(c, args, versions, shared):
+    """`gostray node --probes none`: two zoos of the oldest and newest Go
+    version read every second without a single probe: every site's live
+    series equals the zoo's truth, its mode is `snapshots`, no counter of
+    it is exported (they would be lower bounds) and no probe was hit."""
+    tok = secrets.token_hex(3)
+    marks = it.find_markers(it.ZOO_DIR)
+    vs = sorted(set([versions[0], versions[-1]]), key=it.version_tuple)
+    g, url = start_node(c, args, "^gsf%s-" % tok, ["--probes", "none", "--interval", "1s"])
+    zoos = []
+    for v in vs:
+        path = copy_binary(c, args, v, "static", "gsf%s-%s" % (tok, v))
+        truth_path = os.path.join(c.tmpdir(), "pf-%s.truth.json" % v)
+        z = it.Proc(c, "zoo-%s" % v, [path, "-truth", truth_path])
+        c.show.append(("zoo-%s" % v, z, "err"))
+        z.wait_line("out", lambda l: l.startswith("READY "), c.left(40), "READY line")
+        z.signal(signal.SIGUSR2)
+        z.wait_line("out", lambda l: l == "TRUTH-WRITTEN", c.left(20), "TRUTH-WRITTEN")
+        zoos.append((v, z, it.read_truth(c, truth_path)))
+
+    def errors_of(sc):
+        errs = []
+        for v, z, truth in zoos:
+            for name, t in truth["sites"].items():
+                if t["kind"] != "leak":
+                    continue
+                got = sc.one("gostray_goroutines_live", pid=z.pid, site_file=os.path.join(
+                    it.ZOO_DIR, marks[name][0]), site_line=marks[name][1])
+                if got != t["live"]:
+                    errs.append("go%s %s: live %r, want %d" % (v, name, got, t["live"]))
+            if sc.get("gostray_process_mode", pid=z.pid, mode="snapshots") == []:
+                errs.append("go%s: no gostray_process_mode{mode=\"snapshots\"}" % v)
+            for fam in ("gostray_goroutines_created_total", "gostray_goroutines_exited_total"):
+                if sc.get(fam, pid=z.pid):
+                    errs.append("go%s: %s exported without probes" % (v, fam))
+        return errs
+
+    sc = poll(c, url, errors_of, 6 * SCAN_INTERVAL + 15, "both zoos read without probes")
+    if sc is not None:
+        hits = sum(v for _, v in sc.get("gostray_probe_hits_total"))
+        c.check(hits == 0, "%d probe hits without probes" % hits)
+        c.check(sc.one("gostray_attached_binaries") == 0, "binaries with probes: %r"
+                % sc.one("gostray_attached_binaries"))
+    for v, z, _ in zoos:
+        g.wait_line("err", mentions(z.pid, "attached without probes"), c.left(5),
+                    "'attached without probes' line for go%s" % v)
+        z.signal(signal.SIGTERM)
+        z.wait(c.left(10), "exit after SIGTERM")
+    g.signal(signal.SIGINT)
+    c.check(g.wait(c.left(20), "exit after SIGINT") == 0, "gostray node did not exit 0 on SIGINT")
+
+
 def run_node_cases(runner, args, versions):
     """Registers the node cases with run.py's Runner.  args: gostray,
     go_bins (absolute), keep, only (run.py's arguments)."""
@@ -426,6 +478,7 @@ def run_node_cases(runner, args, versions):
     runner.case("node/churn", case_churn, 120, args, have, shared)
     runner.case("node/exec", case_exec, 60, args, have, shared)
     runner.case("node/budget", case_budget, 150, args, have, shared)
+    runner.case("node/probe-free", case_probe_free, 90, args, have, shared)
     if shutil.which("promtool"):
         runner.case("node/promtool", case_promtool, 60, shared)
     elif promtool_provided():

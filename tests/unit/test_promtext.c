@@ -99,6 +99,10 @@ static const char expected_small[] =
 	"# HELP gostray_process_sites_other Go statements of a process summed into its site_function=\"other\" series (--top-sites).\n"
 	"# TYPE gostray_process_sites_other gauge\n"
 	"gostray_process_sites_other{pid=\"4242\",exe=\"leakyservice\",container_id=\"3f2a\",pod=\"\"} 1\n"
+	"# HELP gostray_process_mode How a process is traced: mode=\"probes\" (uprobes: exact "
+	"counters), or mode=\"snapshots\" (--probes none: live counts and verdicts only); always 1.\n"
+	"# TYPE gostray_process_mode gauge\n"
+	"gostray_process_mode{pid=\"4242\",exe=\"leakyservice\",container_id=\"3f2a\",pod=\"\",mode=\"probes\"} 1\n"
 	"# HELP gostray_process_info A traced Go process: always 1.\n"
 	"# TYPE gostray_process_info gauge\n"
 	"gostray_process_info{pid=\"4242\",exe=\"leakyservice\",container_id=\"3f2a\",pod=\"\",go_version=\"go1.19.8\"} 1\n"
@@ -156,6 +160,40 @@ static void test_exposition_exact(void **state)
 		fail_msg("got:\n%s", text);
 	free(text);
 	promtext_cardinality_free(&card);
+}
+
+/* A process read without probes: live counts and verdicts, no counter
+ * (its created and exited are lower bounds), and its mode said. */
+static void test_probe_free_process(void **state)
+{
+	const struct promtext_site sites[] = {
+		{ .key = 0x401000, .function = "main.leak", .file = "/src/a.go", .line = 7,
+		  .live = 40, .created = 12, .exited = 2, .verdict = 2 },
+	};
+	struct promtext_cardinality card_a, card_b;
+	struct promtext_process p[2] = {
+		{ .pid = 1, .exe = "a", .go_version = "go1.22.1", .sites = sites, .nsites = 1,
+		  .card = &card_a, .probe_free = true },
+		{ .pid = 2, .exe = "b", .go_version = "go1.22.1", .sites = sites, .nsites = 1,
+		  .card = &card_b },
+	};
+	char *text;
+
+	assert_int_equal(promtext_cardinality_init(&card_a, 5), 0);
+	assert_int_equal(promtext_cardinality_init(&card_b, 5), 0);
+	text = render(p, 2, NULL);
+	assert_non_null(strstr(text, "gostray_goroutines_live{pid=\"1\""));
+	assert_non_null(strstr(text, "gostray_site_leak_verdict{pid=\"1\""));
+	assert_null(strstr(text, "gostray_goroutines_created_total{pid=\"1\""));
+	assert_null(strstr(text, "gostray_goroutines_exited_total{pid=\"1\""));
+	assert_non_null(strstr(text, "gostray_goroutines_created_total{pid=\"2\""));
+	assert_non_null(strstr(text, "gostray_process_mode{pid=\"1\",exe=\"a\",container_id=\"\","
+				     "pod=\"\",mode=\"snapshots\"} 1\n"));
+	assert_non_null(strstr(text, "gostray_process_mode{pid=\"2\",exe=\"b\",container_id=\"\","
+				     "pod=\"\",mode=\"probes\"} 1\n"));
+	free(text);
+	promtext_cardinality_free(&card_a);
+	promtext_cardinality_free(&card_b);
 }
 
 static void test_no_process(void **state)
@@ -606,6 +644,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exposition_exact),
+		cmocka_unit_test(test_probe_free_process),
 		cmocka_unit_test(test_no_process),
 		cmocka_unit_test(test_label_clean),
 		cmocka_unit_test(test_hostile_names),
