@@ -26,4 +26,8 @@ struct allg_addrs {
 int allg_addrs_from_allgadd(const uint8_t *code, size_t size, uint64_t entry,
 			    struct allg_addrs *out);
 
+/* runtime.sched (== &sched.goidgen) from the code of runtime.newproc1:
+ * 0, -ENOENT (no such instruction), -EEXIST (more than one). */
+int goidgen_from_newproc1(const uint8_t *code, size_t size, uint64_t entry, uint64_t *out);
+
 #endif /* GOSTRAY_ALLGDISASM_H */

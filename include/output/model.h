@@ -47,6 +47,10 @@ struct model_source {
 	bool probe_free;
 	uint64_t snapshot_interval_ns;
 	uint64_t snapshots;	/* read, the first (the baseline) included */
+	/* goids the runtime's allocator handed out during the trace (to its
+	 * batches of 16 per P); have_goids false when it could not be read */
+	bool have_goids;
+	uint64_t goids;
 };
 
 struct model_options {
@@ -147,6 +151,8 @@ struct model {
 	int park_sample_pct;
 	double park_live_s;
 	bool probe_free;	/* created, exited, ages: lower bounds; no stacks */
+	bool have_goids;	/* goids: handed out by the runtime during the trace */
+	uint64_t goids;
 	double snapshot_interval_s;
 	uint64_t snapshots;
 	bool have_end_check;	/* false when the target had exited */

@@ -26,6 +26,10 @@ struct target {
 	char offsets_note[256];		/* e.g. DWARF vs table disagreement */
 	struct probe_plan plan;
 	struct gobin_var allglen, allgptr;
+	/* runtime.sched, whose first field is the goid allocator
+	 * (sched.goidgen): have_sched false when it cannot be found */
+	struct gobin_var sched;
+	bool have_sched;
 	uint64_t bias;			/* runtime addr = link-time addr + bias */
 	bool supported;			/* every step above succeeded */
 	bool gb_borrowed;		/* gb belongs to another target (node mode) */

@@ -85,6 +85,10 @@ struct promtext_process {
 	 * parks are lower bounds and no counter of it is exported (a counter
 	 * must be exact and never go back); gostray_process_mode says so */
 	bool probe_free;
+	/* goids the runtime handed out since gostray first read the process
+	 * (its creations, to batches of 16 per P); have_goids false: unknown */
+	bool have_goids;
+	uint64_t goids;
 };
 
 /* What gostray's own budget made it drop or sample, by kind. */

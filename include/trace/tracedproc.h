@@ -35,6 +35,11 @@ struct tracedproc {
 	struct snapdiff *diff;
 	uint64_t snapshots;
 	uint64_t last_snapshot_ns;	/* the start of the last one */
+	/* the runtime's goid allocator (sched.goidgen) at the baseline and
+	 * at the last snapshot: goids handed out between them, to the
+	 * runtime's batch of 16 per P; have_goids false when unreadable */
+	bool have_goids;
+	uint64_t goidgen_first, goidgen_last;
 };
 
 /* Feeds every queued record to the collectors (the caller's ring buffer). */
@@ -65,6 +70,10 @@ int tracedproc_probe_free(struct tracedproc *p);
  * -errno (said in err). */
 int tracedproc_snapshot_step(struct tracedproc *p, struct snapdiff_counts *k,
 			     char *err, size_t errlen);
+
+/* Read the goid allocator now into goidgen_last (the first read also
+ * into goidgen_first); false when it cannot be read. */
+bool tracedproc_read_goids(struct tracedproc *p);
 
 /* Sleep up to timeout_ms, less when the process exits meanwhile. */
 void tracedproc_wait_gone(struct tracedproc *p, int timeout_ms);

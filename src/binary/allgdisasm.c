@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Find allgs, allglen and allgptr in runtime.allgadd, which does
+ * Runtime variables of a stripped binary, found in the instructions that
+ * use them.  runtime.sched in runtime.newproc1: its goid allocation
+ *	pp.goidcache = sched.goidgen.Add(_GoidCacheBatch)
+ * is the one LOCK XADDQ of the constant 16 (_GoidCacheBatch) there, to a
+ * RIP-relative address or one a LEA loaded, and goidgen is schedt's first
+ * field (Go 1.17-1.27).
+ *
+ * allgs, allglen and allgptr in runtime.allgadd, which does
  *	allgs = append(allgs, gp)
  *	if &allgs[0] != allgptr { atomicstorep(&allgptr, &allgs[0]) }
  *	atomic.Storeuintptr(&allglen, uintptr(len(allgs)))
@@ -21,6 +28,7 @@
 #include "binary/allgdisasm.h"
 
 #define MAX_REFS 256
+#define GOID_CACHE_BATCH 16	/* the runtime's _GoidCacheBatch, Go 1.17-1.27 */
 
 struct allg_scan {
 	uint64_t refs[MAX_REFS];	/* every RIP-relative address seen */
@@ -179,5 +187,130 @@ int allg_addrs_from_allgadd(const uint8_t *code, size_t size, uint64_t entry,
 	ret = out->allgs && out->allgptr && out->allglen ? 0 : -ENOENT;
 out_free:
 	free(s);
+	return ret;
+}
+
+/* The 64-bit register a 32- or 64-bit general register is part of (a
+ * MOV to ECX sets RCX), X86_REG_INVALID for others. */
+static x86_reg reg64(x86_reg r)
+{
+	static const x86_reg pairs[][2] = {
+		{ X86_REG_EAX, X86_REG_RAX }, { X86_REG_EBX, X86_REG_RBX },
+		{ X86_REG_ECX, X86_REG_RCX }, { X86_REG_EDX, X86_REG_RDX },
+		{ X86_REG_ESI, X86_REG_RSI }, { X86_REG_EDI, X86_REG_RDI },
+		{ X86_REG_EBP, X86_REG_RBP }, { X86_REG_R8D, X86_REG_R8 },
+		{ X86_REG_R9D, X86_REG_R9 }, { X86_REG_R10D, X86_REG_R10 },
+		{ X86_REG_R11D, X86_REG_R11 }, { X86_REG_R12D, X86_REG_R12 },
+		{ X86_REG_R13D, X86_REG_R13 }, { X86_REG_R14D, X86_REG_R14 },
+		{ X86_REG_R15D, X86_REG_R15 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(pairs) / sizeof(*pairs); i++)
+		if (r == pairs[i][0] || r == pairs[i][1])
+			return pairs[i][1];
+	return X86_REG_INVALID;
+}
+
+/* What the scan of newproc1 knows of each 64-bit register. */
+struct reg_state {
+	uint64_t lea[X86_REG_ENDING];	/* the RIP-relative address it holds, 0 unknown */
+	int64_t imm[X86_REG_ENDING];	/* the constant it holds, -1 unknown */
+};
+
+static void note_writes(struct reg_state *rs, const cs_insn *insn)
+{
+	const cs_x86 *x = &insn->detail->x86;
+	int i;
+
+	for (i = 0; i < x->op_count; i++) {
+		const cs_x86_op *op = &x->operands[i];
+		x86_reg r;
+
+		if (op->type != X86_OP_REG || !(op->access & CS_AC_WRITE))
+			continue;
+		r = reg64(op->reg);
+		if (r == X86_REG_INVALID)
+			continue;
+		rs->lea[r] = 0;
+		rs->imm[r] = -1;
+		if (insn->id == X86_INS_LEA && x->op_count == 2 && is_rip_mem(&x->operands[1]))
+			rs->lea[r] = rip_target(insn, &x->operands[1]);
+		if (insn->id == X86_INS_MOV && x->op_count == 2 &&
+		    x->operands[1].type == X86_OP_IMM)
+			rs->imm[r] = x->operands[1].imm;
+	}
+}
+
+/* LOCK XADD [A], R with R holding _GoidCacheBatch (16): A, else 0.  A is
+ * RIP-relative, or in a register loaded by LEA. */
+static uint64_t goid_batch_target(const struct reg_state *rs, const cs_insn *insn)
+{
+	const cs_x86 *x = &insn->detail->x86;
+	const cs_x86_op *mem = NULL, *src = NULL;
+	int i;
+
+	if (insn->id != X86_INS_XADD || x->prefix[0] != X86_PREFIX_LOCK || x->op_count != 2)
+		return 0;
+	for (i = 0; i < 2; i++) {
+		if (x->operands[i].type == X86_OP_MEM)
+			mem = &x->operands[i];
+		else if (x->operands[i].type == X86_OP_REG)
+			src = &x->operands[i];
+	}
+	if (!mem || !src || mem->size != 8 || reg64(src->reg) == X86_REG_INVALID ||
+	    rs->imm[reg64(src->reg)] != GOID_CACHE_BATCH)
+		return 0;
+	if (is_rip_mem(mem))
+		return rip_target(insn, mem);
+	if (mem->mem.index == X86_REG_INVALID && mem->mem.disp == 0 &&
+	    reg64(mem->mem.base) != X86_REG_INVALID)
+		return rs->lea[reg64(mem->mem.base)];
+	return 0;
+}
+
+int goidgen_from_newproc1(const uint8_t *code, size_t size, uint64_t entry, uint64_t *out)
+{
+	const uint8_t *p = code;
+	uint64_t addr = entry, found = 0;
+	struct reg_state *rs;
+	cs_insn *insn;
+	csh handle;
+	int ret = -ENOENT;
+
+	rs = calloc(1, sizeof(*rs));
+	if (!rs)
+		return -ENOMEM;
+	memset(rs->imm, 0xff, sizeof(rs->imm));	/* -1: unknown */
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &handle) != CS_ERR_OK) {
+		free(rs);
+		return -EIO;
+	}
+	cs_option(handle, CS_OPT_DETAIL, CS_OPT_ON);
+	insn = cs_malloc(handle);
+	if (!insn) {
+		ret = -ENOMEM;
+		goto out_close;
+	}
+	while (cs_disasm_iter(handle, &p, &size, &addr, insn)) {
+		uint64_t t = goid_batch_target(rs, insn);
+
+		if (t && found && t != found) {
+			ret = -EEXIST;	/* two candidates: neither is sure */
+			goto out_free;
+		}
+		if (t)
+			found = t;
+		note_writes(rs, insn);
+	}
+	if (found) {
+		*out = found;
+		ret = 0;
+	}
+out_free:
+	cs_free(insn, 1);
+out_close:
+	cs_close(&handle);
+	free(rs);
 	return ret;
 }

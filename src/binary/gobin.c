@@ -362,6 +362,30 @@ static int allg_by_disasm(const struct gobin *gb, const char *name, struct gobin
 	return 0;
 }
 
+/* newproc1 is large (inlined allocation, tracing): a bound all the same,
+ * so that a damaged pclntab cannot make us disassemble megabytes. */
+#define NEWPROC1_MAX_BYTES (64u << 10)
+
+static int sched_by_disasm(const struct gobin *gb, struct gobin_var *out)
+{
+	struct gobin_func fn;
+	const uint8_t *code;
+	int ret;
+
+	ret = gobin_find_func(gb, "runtime.newproc1", &fn);
+	if (ret)
+		return ret;
+	if (fn.end - fn.entry > NEWPROC1_MAX_BYTES)
+		return -ERANGE;
+	code = elfimage_at(&gb->img, fn.entry, fn.end - fn.entry);
+	if (!code)
+		return -EFAULT;
+	ret = goidgen_from_newproc1(code, fn.end - fn.entry, fn.entry, &out->addr);
+	if (!ret)
+		out->src = GOBIN_SRC_DISASM;
+	return ret;
+}
+
 static int var_in_symbols(const struct gobin *gb, Elf64_Word sh_type, const char *name,
 			  uint64_t *addr)
 {
@@ -387,6 +411,8 @@ int gobin_find_var(const struct gobin *gb, const char *name, struct gobin_var *o
 	if (!strcmp(name, "runtime.allgs") || !strcmp(name, "runtime.allglen") ||
 	    !strcmp(name, "runtime.allgptr"))
 		return allg_by_disasm(gb, name, out);
+	if (!strcmp(name, "runtime.sched"))
+		return sched_by_disasm(gb, out);
 	return -ENOENT;
 }
 

@@ -131,6 +131,8 @@ int build_model(const struct tracer *tr, const struct cli_opts *o, bool frames,
 		.probe_free = tr->probe_free,
 		.snapshot_interval_ns = tr->snapshot_interval_ns,
 		.snapshots = tr->proc.snapshots,
+		.have_goids = tr->proc.have_goids,
+		.goids = tr->proc.goidgen_last - tr->proc.goidgen_first,
 	};
 	struct model_options mo = { .by_stack = o->by_stack, .frames = frames };
 

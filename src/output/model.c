@@ -339,6 +339,8 @@ int model_build(const struct model_source *src, const struct model_options *opt,
 	m->probe_free = src->probe_free;
 	m->snapshot_interval_s = ns_to_s(src->snapshot_interval_ns);
 	m->snapshots = src->snapshots;
+	m->have_goids = src->have_goids;
+	m->goids = src->goids;
 	m->have_end_check = collector_end_check(src->coll, &m->end_check);
 	m->trend = collector_trend(src->coll);
 

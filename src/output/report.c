@@ -270,6 +270,8 @@ static struct json_object *totals_json(const struct model *m)
 			       json_object_new_uint64(t->exited_before_baseline));
 	json_object_object_add(o, "exited_unattributed",
 			       json_object_new_uint64(t->exited_unattributed));
+	json_object_object_add(o, "goids_allocated", m->have_goids ?
+			       json_object_new_uint64(m->goids) : NULL);
 	return o;
 }
 
@@ -488,10 +490,17 @@ void report_capture_text(FILE *f, const struct model *m, const struct report_tex
 	if (m->runtime_sites && !o->show_system)
 		fprintf(f, " (+%" PRIu64 " runtime sites, ok, --all lists them)", m->runtime_sites);
 	fputc('\n', f);
-	if (m->probe_free)
+	if (m->probe_free) {
 		fprintf(f, "probe-free: %" PRIu64 " snapshots %.1f s apart; live exact at the "
 			"last, created, exited and ages lower bounds, no creation stacks\n",
 			m->snapshots, m->snapshot_interval_s);
+		if (m->have_goids)
+			fprintf(f, "probe-free: the runtime handed out %" PRIu64 " goroutine ids "
+				"meanwhile (its creations, to batches of 16 per P)\n", m->goids);
+		else
+			fprintf(f, "probe-free: the goroutine id allocator could not be read: "
+				"no process-wide creation count\n");
+	}
 	print_end_check(f, m);
 	fprintf(f, "%-7s %6s %7s %7s %6s %-13s %s\n", "VERDICT", "LIVE", "CREATED", "EXITED",
 		"OLDEST", "WAITING ON", m->by_stack ? "GO STATEMENT <- CALLERS" : "GO STATEMENT");

@@ -89,6 +89,8 @@ static int find_allgs(struct target *t, char *err, size_t errlen)
 			 "(no symbols and runtime.allgadd not recognised)", t->exe_name);
 		return -ENOENT;
 	}
+	/* Optional: only the goid allocator's count needs it. */
+	t->have_sched = !gobin_find_var(t->gb, "runtime.sched", &t->sched);
 	return 0;
 }
 

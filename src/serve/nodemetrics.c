@@ -42,6 +42,8 @@ static int model_of(struct node_process *p, struct model *m)
 		.now_ns = monotonic_ns(),
 		.probe_free = p->pt.diff != NULL,
 		.snapshots = p->pt.snapshots,
+		.have_goids = p->pt.have_goids,
+		.goids = p->pt.goidgen_last - p->pt.goidgen_first,
 	};
 	struct model_options mo = { 0 };
 
@@ -125,6 +127,8 @@ static void gather_process(struct node_process *p, void *ctx)
 		.nsites = m->nrows,
 		.card = p->user,
 		.probe_free = m->probe_free,
+		.have_goids = m->have_goids,
+		.goids = m->goids,
 	};
 	g->models[g->n] = m;
 	g->sites[g->n] = ms;

@@ -504,6 +504,18 @@ int promtext_render(const struct promtext_process *procs, size_t nprocs,
 		put_process_labels(f, "gostray_process_sites_other", &prs[i]);
 		fprintf(f, "} %" PRIu64 "\n", prs[i].in_other);
 	}
+	for (i = 0; i < nprocs && !prs[i].p->have_goids; i++)
+		;
+	if (i < nprocs)
+		put_family(f, "gostray_process_goids_allocated_total", "counter",
+			   "Goroutine ids the runtime's allocator handed out since gostray first read "
+			   "the process: its goroutine creations, to the allocator's batches of 16 per P.");
+	for (i = 0; i < nprocs; i++) {
+		if (!prs[i].p->have_goids)
+			continue;
+		put_process_labels(f, "gostray_process_goids_allocated_total", &prs[i]);
+		fprintf(f, "} %" PRIu64 "\n", prs[i].p->goids);
+	}
 	put_family(f, "gostray_process_mode", "gauge",
 		   "How a process is traced: mode=\"probes\" (uprobes: exact counters), or "
 		   "mode=\"snapshots\" (--probes none: live counts and verdicts only); always 1.");

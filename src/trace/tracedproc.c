@@ -121,6 +121,7 @@ int tracedproc_baseline(struct tracedproc *p, uint64_t attach_ns, tracedproc_dra
 	int ret;
 
 	p->attach_ns = attach_ns;
+	tracedproc_read_goids(p);
 	ret = read_snapshot_upto(p, &base, 0, why, sizeof(why));
 	if (ret) {
 		snprintf(err, errlen, "cannot read the goroutine list of PID %d: %s",
@@ -189,7 +190,11 @@ int tracedproc_refresh_waits(struct tracedproc *p, tracedproc_drain drain, void 
 int tracedproc_end_snapshot(struct tracedproc *p)
 {
 	struct snapshot s;
-	int ret = read_current(p, &s);
+	int ret;
+
+	if (p->have_goids)
+		tracedproc_read_goids(p);
+	ret = read_current(p, &s);
 
 	if (ret)
 		return ret;
@@ -203,6 +208,20 @@ int tracedproc_end_snapshot(struct tracedproc *p)
 	collector_end_snapshot(p->coll, &s);
 	allgs_free(&s);
 	return 0;
+}
+
+bool tracedproc_read_goids(struct tracedproc *p)
+{
+	uint64_t v;
+
+	if (!p->t->have_sched ||
+	    procmem_read(&p->mem, target_addr(p->t, p->t->sched.addr), &v, sizeof(v)) ||
+	    (p->have_goids && v < p->goidgen_last))	/* it only grows */
+		return p->have_goids = false;
+	if (!p->have_goids && !p->goidgen_first)
+		p->goidgen_first = v;
+	p->goidgen_last = v;
+	return p->have_goids = p->goidgen_first != 0;
 }
 
 int tracedproc_probe_free(struct tracedproc *p)
@@ -220,6 +239,8 @@ int tracedproc_snapshot_step(struct tracedproc *p, struct snapdiff_counts *k,
 
 	if (p->exited || tracedproc_execed(p))
 		return -ESRCH;
+	if (p->have_goids)
+		tracedproc_read_goids(p);
 	ret = read_snapshot_upto(p, &s, 0, why, sizeof(why));
 	if (ret) {
 		snprintf(err, errlen, "cannot read the goroutine list of PID %d: %s",

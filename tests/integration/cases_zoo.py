@@ -35,6 +35,24 @@ def check_report_common(c, report, pid, v):
     c.check(totals.get("live") == sum(s["live"] for s in sites),
             "totals.live %r != sum of the sites' live %d"
             % (totals.get("live"), sum(s["live"] for s in sites)))
+    check_goids(c, report)
+
+
+def check_goids(c, report):
+    """The runtime's goid allocator (sched.goidgen, found by symbol or by
+    disassembly of newproc1) read at the start and the end: the ids it
+    handed out are the creations the probes counted, to its batches of 16
+    per P (ids a P took and has not used yet) and to the few goroutines
+    born between the attach and its first read."""
+    totals = report.get("totals") or {}
+    goids, created = totals.get("goids_allocated"), totals.get("created")
+    if not c.check(isinstance(goids, int), "totals.goids_allocated %r: the allocator was not read"
+                   % goids):
+        return
+    slack = 16 * (os.cpu_count() or 1) + 16 + created // 50
+    c.check(abs(goids - created) <= slack,
+            "the allocator handed out %d goids, the probes counted %d creations (slack %d)"
+            % (goids, created, slack))
 
 
 def frame_at(f):
@@ -439,6 +457,14 @@ def case_verdicts_probe_free(c, args, v, bin_path):
             "probe hits without probes: %r" % probes)
     c.check(report.get("end_check") is None, "end_check %r without an end snapshot of its own"
             % report.get("end_check"))
+    # Every creation during phase 2, those no snapshot saw included, went
+    # through the allocator.
+    goids = (report.get("totals") or {}).get("goids_allocated")
+    born = sum(t.get("created_phase2", 0) for t in truth["sites"].values())
+    c.check(isinstance(goids, int) and goids >= born >= 15000 and
+            goids >= (report.get("totals") or {}).get("created", 0),
+            "goids_allocated %r: phase 2 created %d goroutines, the snapshots saw %r"
+            % (goids, born, (report.get("totals") or {}).get("created")))
     check_verdicts(c, report, truth, marks, probe_free=True)
     if c.errors:
         c.notes.append("truth: " + json.dumps(truth, sort_keys=True))

@@ -259,6 +259,7 @@ struct facts {
 	uint64_t funcs[sizeof(runtime_funcs) / sizeof(*runtime_funcs)];
 	uint64_t vars[3];
 	enum gobin_source var_src;
+	uint64_t sched;
 };
 
 static void collect_vars(struct gobin *gb, struct facts *f)
@@ -272,6 +273,9 @@ static void collect_vars(struct gobin *gb, struct facts *f)
 		f->vars[i] = v.addr;
 		f->var_src = v.src;
 	}
+	if (gobin_find_var(gb, "runtime.sched", &v))
+		fail_msg("%s: runtime.sched not found", gobin_path(gb));
+	f->sched = v.addr;
 	assert_int_equal(gobin_find_var(gb, "runtime.noSuchVariable", &v), -ENOENT);
 }
 
@@ -303,6 +307,7 @@ static void assert_same_facts(const struct facts *a, const struct facts *b)
 	assert_int_equal(a->text_start, b->text_start);
 	assert_memory_equal(a->funcs, b->funcs, sizeof(a->funcs));
 	assert_memory_equal(a->vars, b->vars, sizeof(a->vars));
+	assert_int_equal(a->sched, b->sched);
 }
 
 /* Sources and flags of a fixture as built by build-go.sh. */
@@ -324,6 +329,23 @@ static void check_kind(const char *path, const char *variant, bool stripped)
 
 /* With symbols: text start is runtime.text; the disassembly of allgadd
  * names the same variables as .symtab. */
+/* runtime.sched (its goid allocator, sched.goidgen, is its first field)
+ * from the LOCK XADDQ of runtime.newproc1 == the symbol. */
+static void check_sched(struct gobin *gb, const char *path)
+{
+	struct gobin_func np;
+	static uint8_t code[64 << 10];
+	uint64_t addr = 0;
+	size_t size;
+
+	assert_int_equal(gobin_find_func(gb, "runtime.newproc1", &np), 0);
+	size = np.end - np.entry;
+	assert_true(size <= sizeof(code));
+	assert_int_equal(gobin_read(gb, np.entry, code, size), 0);
+	assert_int_equal(goidgen_from_newproc1(code, size, np.entry, &addr), 0);
+	assert_int_equal(addr, symbol_value(path, "runtime.sched"));
+}
+
 static void check_against_symtab(const char *path, const struct facts *f)
 {
 	struct gobin *gb = open_ok(path);
@@ -344,6 +366,7 @@ static void check_against_symtab(const char *path, const struct facts *f)
 	assert_int_equal(a.allgs, f->vars[0]);
 	assert_int_equal(a.allglen, f->vars[1]);
 	assert_int_equal(a.allgptr, f->vars[2]);
+	check_sched(gb, path);
 	gobin_close(gb);
 }
 

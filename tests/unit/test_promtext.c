@@ -173,7 +173,7 @@ static void test_probe_free_process(void **state)
 	struct promtext_cardinality card_a, card_b;
 	struct promtext_process p[2] = {
 		{ .pid = 1, .exe = "a", .go_version = "go1.22.1", .sites = sites, .nsites = 1,
-		  .card = &card_a, .probe_free = true },
+		  .card = &card_a, .probe_free = true, .have_goids = true, .goids = 4096 },
 		{ .pid = 2, .exe = "b", .go_version = "go1.22.1", .sites = sites, .nsites = 1,
 		  .card = &card_b },
 	};
@@ -187,6 +187,11 @@ static void test_probe_free_process(void **state)
 	assert_null(strstr(text, "gostray_goroutines_created_total{pid=\"1\""));
 	assert_null(strstr(text, "gostray_goroutines_exited_total{pid=\"1\""));
 	assert_non_null(strstr(text, "gostray_goroutines_created_total{pid=\"2\""));
+	/* The allocator's count is exact to its batches and never goes back:
+	 * a counter in either mode, where it can be read. */
+	assert_non_null(strstr(text, "gostray_process_goids_allocated_total{pid=\"1\",exe=\"a\","
+				     "container_id=\"\",pod=\"\"} 4096\n"));
+	assert_null(strstr(text, "gostray_process_goids_allocated_total{pid=\"2\""));
 	assert_non_null(strstr(text, "gostray_process_mode{pid=\"1\",exe=\"a\",container_id=\"\","
 				     "pod=\"\",mode=\"snapshots\"} 1\n"));
 	assert_non_null(strstr(text, "gostray_process_mode{pid=\"2\",exe=\"b\",container_id=\"\","

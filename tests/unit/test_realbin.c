@@ -411,6 +411,39 @@ static void check_plan(const char *name, const char *path, struct gobin *gb, int
 }
 
 /* allgs from the disassembly of allgadd, and from symbols when present. */
+/* The code of a runtime function (malloc'ed), smaller than max bytes. */
+static uint8_t *func_code(struct gobin *gb, const char *func, size_t max,
+			  struct gobin_func *fn, size_t *size)
+{
+	uint8_t *code;
+
+	assert_int_equal(gobin_find_func(gb, func, fn), 0);
+	*size = fn->end - fn->entry;
+	assert_true(*size > 0 && *size < max);
+	code = malloc(*size);
+	assert_non_null(code);
+	assert_int_equal(gobin_read(gb, fn->entry, code, *size), 0);
+	return code;
+}
+
+/* runtime.sched (sched.goidgen, the goid allocator) by disassembly of
+ * runtime.newproc1, equal to the symbol where there is one. */
+static void check_sched(const char *name, struct gobin *gb, const struct symbols *syms)
+{
+	const struct sym *sym = syms ? symbol_by_name(syms, "runtime.sched") : NULL;
+	struct gobin_func np;
+	uint64_t disasm = 0;
+	size_t size;
+	uint8_t *code = func_code(gb, "runtime.newproc1", 64u << 10, &np, &size);
+
+	if (goidgen_from_newproc1(code, size, np.entry, &disasm))
+		fail_msg("%s: sched.goidgen not found in runtime.newproc1", name);
+	free(code);
+	if (sym && sym->value != disasm)
+		fail_msg("%s: runtime.sched is 0x%llx in the symbols, 0x%llx by disassembly",
+			 name, (unsigned long long)sym->value, (unsigned long long)disasm);
+}
+
 static void check_allg(const char *name, struct gobin *gb, const struct symbols *syms)
 {
 	static const char *const vars[] = {
@@ -419,15 +452,9 @@ static void check_allg(const char *name, struct gobin *gb, const struct symbols 
 	struct gobin_func allgadd;
 	struct allg_addrs a;
 	struct gobin_var v;
-	uint8_t *code;
 	size_t i, size;
+	uint8_t *code = func_code(gb, "runtime.allgadd", 4096, &allgadd, &size);
 
-	assert_int_equal(gobin_find_func(gb, "runtime.allgadd", &allgadd), 0);
-	size = allgadd.end - allgadd.entry;
-	assert_true(size > 0 && size < 4096);
-	code = malloc(size);
-	assert_non_null(code);
-	assert_int_equal(gobin_read(gb, allgadd.entry, code, size), 0);
 	if (allg_addrs_from_allgadd(code, size, allgadd.entry, &a))
 		fail_msg("%s: allgs not found in runtime.allgadd", name);
 	free(code);
@@ -443,6 +470,7 @@ static void check_allg(const char *name, struct gobin *gb, const struct symbols 
 				 name, vars[i], (unsigned long long)sym->value,
 				 (unsigned long long)disasm);
 	}
+	check_sched(name, gb, syms);
 }
 
 /* The pclntab as gobin finds it, read independently of gobin's symbol
