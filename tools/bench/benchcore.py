@@ -18,7 +18,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 WORKLOADS = ["spawn", "pingpong", "pool", "http"]
-CONFIGS = ["untraced", "gostray", "no-park", "naive", "floor"]
+CONFIGS = ["untraced", "gostray", "no-park", "probe-free", "naive", "floor"]
 # The floor taken apart, on the goroutine workload only: an empty probe on
 # gostray's creation CALL alone, and on the 5-byte NOP the compiler put just
 # before that CALL (when it did), which Linux 6.18+ turns into a call to a
@@ -172,6 +172,8 @@ def tracer_cmd(config, args, helper, binary, info, pid):
         return [args.gostray, "capture", str(pid), "--json", "--park"]
     if config == "no-park":
         return [args.gostray, "capture", str(pid), "--json", "--no-park"]
+    if config == "probe-free":
+        return [args.gostray, "capture", str(pid), "--json", "--probes", "none"]
     if config == "park-sample":
         return [args.gostray, "capture", str(pid), "--json", "--park-sample", str(PARK_SAMPLE_PCT)]
     if config == "no-stacks":
@@ -314,7 +316,7 @@ def run_one(args, workload, config, binary, helper, info):
             # high-water mark.  VmHWM (read above) is the tracer's own.
             rec["tracer_total_cpu_s"] = ru.ru_utime + ru.ru_stime
             doc = json.loads(report)
-            if config in ("gostray", "no-park", "no-stacks", "park-sample"):
+            if config in ("gostray", "no-park", "probe-free", "no-stacks", "park-sample"):
                 rec["lost"] = doc["totals"]["lost_events"]
                 hits = doc["probes"]
             else:
@@ -382,7 +384,7 @@ def summarize(args, runs):
     for c in CONFIGS[1:]:
         s["added_ns"][c] = {
             "lifecycle": added("spawn", c, 1.0),
-            "park": None if c == "no-park" else added("pingpong", c, parks),
+            "park": None if c in ("no-park", "probe-free") else added("pingpong", c, parks),
         }
 
     # Sampling does not make a park cheaper: it makes fewer parks pay.
