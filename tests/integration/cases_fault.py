@@ -145,9 +145,9 @@ def case_info_not_go(c, args):
     expect_one_line_error(c, g, g.wait(c.left(20)), "not a Go")
 
 
-def case_target_killed(c, args, bin_path):
+def case_target_killed(c, args, bin_path, extra=()):
     z, _ = start_target(c, "zoo", [bin_path], "READY ")
-    g = start_gostray(c, args, z.pid)
+    g = start_gostray(c, args, z.pid, extra)
     time.sleep(1)
     z.p.kill()
     z.p.wait()
@@ -225,12 +225,12 @@ def case_two_tracers(c, args, v, bin_path):
         check_parks(c, report, truth, marks, extra)
 
 
-def case_target_exec(c, args, bin_path):
+def case_target_exec(c, args, bin_path, extra=()):
     """The target replaces its program (execve of /bin/sleep, same PID)
     mid-trace: gostray notices within a poll, stops reading that memory,
     says so, and reports the Go program's counts until then."""
     z, _ = start_target(c, "zoo", [bin_path, "-exec", "/bin/sleep 600"], "READY ")
-    g = start_gostray(c, args, z.pid)
+    g = start_gostray(c, args, z.pid, extra)
     time.sleep(1)
     z.signal(signal.SIGHUP)
     rc = g.wait(c.left(20), "exit after the target's exec")

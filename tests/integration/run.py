@@ -170,6 +170,9 @@ def main():
         if kv:
             runner.case("bad/target-killed", case_target_killed, 60, args,
                         binary(args, kv[0], "zoo", variants_of(args, kv[0], "zoo")[0]))
+            runner.case("bad/target-killed-probefree", case_target_killed, 60, args,
+                        binary(args, kv[0], "zoo", variants_of(args, kv[0], "zoo")[0]),
+                        ("--probes", "none"))
             runner.case("bad/container-capabilities", case_capabilities, 90, args,
                         binary(args, kv[-1], "zoo", variants_of(args, kv[-1], "zoo")[0]))
             if "static" in variants_of(args, kv[-1], "zoo"):
@@ -181,6 +184,8 @@ def main():
                             binary(args, kv[-1], "zoo", "static"))
                 runner.case("fault/target-exec", case_target_exec, 60, args,
                             binary(args, kv[-1], "zoo", "static"))
+                runner.case("fault/target-exec-probefree", case_target_exec, 60, args,
+                            binary(args, kv[-1], "zoo", "static"), ("--probes", "none"))
                 runner.case("fault/target-stopped", case_target_stopped, 120, args,
                             binary(args, kv[-1], "zoo", "static"))
                 runner.case("fault/million", case_million, 300, args, kv[-1])
