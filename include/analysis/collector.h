@@ -116,6 +116,9 @@ struct site {
 	uint64_t end_live;
 	uint64_t end_changed;
 	bool have_end;
+	/* created and exited at the last collector_mark() (probe-free: the
+	 * snapshot before the last one) */
+	uint64_t marked_created, marked_exited;
 	UT_hash_handle hh;	/* sites by gopc */
 };
 
@@ -224,6 +227,10 @@ uint64_t collector_stack_oldest_age(const struct collector *c,
 
 /* The series' clock: every site's series has trend->n samples. */
 const struct trend *collector_trend(const struct collector *c);
+
+/* Remember every site's created and exited now (site.marked_*): what
+ * came and went since is their difference. */
+void collector_mark(struct collector *c);
 
 /* Take a sample of every site's counts when one is due (force: now). */
 void collector_sample(struct collector *c, uint64_t now_ns, bool force);

@@ -34,8 +34,9 @@ void snapdiff_free(struct snapdiff *d);
 int snapdiff_seed(struct snapdiff *d, const struct snapshot *s);
 
 /*
- * A later snapshot into c (records, then collector_apply_snapshot for its
- * wait reasons).  tgid goes into the records.  0 or -ENOMEM (then c has
+ * A later snapshot into c (collector_mark, then records, then
+ * collector_apply_snapshot for its wait reasons: each site's marked_*
+ * counts tell what this snapshot found new and gone).  tgid goes into the records.  0 or -ENOMEM (then c has
  * the records fed until then, and d still the last snapshot's goids).
  */
 int snapdiff_feed(struct snapdiff *d, const struct snapshot *s, uint32_t tgid,

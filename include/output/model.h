@@ -117,6 +117,9 @@ struct model_row {
 	int64_t end_diff;
 	uint64_t end_changed;
 	const struct trend_series *series;	/* on model.trend's clock */
+	/* probe-free: goroutines the last snapshot showed first, and those of
+	 * the one before it no longer showed (lower bounds, as created) */
+	uint64_t new_last_snapshot, gone_last_snapshot;
 };
 
 /* Goroutines blocked alike at the end (a dump's group): same state,

@@ -243,3 +243,13 @@ void collector_site_survivors(const struct collector *c, const struct site *s,
 	}
 	out->aged_birth_span_ns = last_aged - first_aged;
 }
+
+void collector_mark(struct collector *c)
+{
+	struct site *s, *tmp;
+
+	HASH_ITER(hh, c->sites, s, tmp) {
+		s->marked_created = s->created;
+		s->marked_exited = s->exited;
+	}
+}

@@ -80,6 +80,7 @@ int snapdiff_feed(struct snapdiff *d, const struct snapshot *s, uint32_t tgid,
 
 	memset(out, 0, sizeof(*out));
 	d->gen++;
+	collector_mark(c);	/* what this snapshot adds, per site */
 	for (i = 0; i < s->n; i++) {
 		const struct snap_g *sg = &s->gs[i];
 		struct gs_record r = { .type = GS_REC_CREATE, .tgid = tgid,

@@ -229,6 +229,10 @@ static int fill_row(const struct model_source *src, const struct model_options *
 	r->end_diff = (int64_t)s->end_live - (int64_t)s->live;
 	r->end_changed = s->end_changed;
 	r->series = &s->series;
+	if (src->probe_free && !st) {
+		r->new_last_snapshot = s->created - s->marked_created;
+		r->gone_last_snapshot = s->exited - s->marked_exited;
+	}
 	ret = waits_of(src->go_minor, st ? (const void *)st->parked_by_reason :
 					   (const void *)s->parked_by_reason,
 		       false, &r->waits, &r->nwaits);

@@ -239,6 +239,13 @@ static struct json_object *row_json(const struct model *m, const struct model_ro
 		json_object_object_add(o, "parks", parks_json(m, r));
 	if (r->have_end)
 		json_object_object_add(o, "end_check", site_end_check_json(r));
+	if (m->probe_free && !r->stack) {
+		struct json_object *ls = json_object_new_object();
+
+		json_object_object_add(ls, "new", json_object_new_uint64(r->new_last_snapshot));
+		json_object_object_add(ls, "gone", json_object_new_uint64(r->gone_last_snapshot));
+		json_object_object_add(o, "last_snapshot", ls);
+	}
 	json_object_object_add(o, "series", series_json(m, r));
 	return o;
 }

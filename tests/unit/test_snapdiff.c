@@ -94,6 +94,11 @@ static void test_live_exact_counts_lower_bounds(void **state)
 	assert_int_equal(b->live, 1);
 	assert_int_equal(b->created, 1);
 	assert_int_equal(b->exited, 1);
+	/* What the last snapshot alone found: per site, new and gone. */
+	assert_int_equal(a->created - a->marked_created, 0);
+	assert_int_equal(a->exited - a->marked_exited, 1);
+	assert_int_equal(b->created - b->marked_created, 1);
+	assert_int_equal(b->exited - b->marked_exited, 1);
 	assert_int_equal(snapdiff_live(d), 3);
 	/* Ages from the first snapshot that showed them: 4 and 5 at 11 s. */
 	assert_int_equal(collector_oldest_age(c, a, S(14), &lower), S(3));
