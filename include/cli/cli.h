@@ -93,6 +93,15 @@ size_t parse_ringbuf_size(const char *s);
 /* An integer lo..hi for node's option `what`; EXIT_USAGE (said) when it
  * is not one. */
 int parse_count(const char *what, const char *arg, long lo, long hi, long *out);
+/* --probes none|all into *probe_free; EXIT_USAGE (said) for another word. */
+int parse_probes(const char *cmd, const char *arg, bool *probe_free);
+/* --interval TIME (100 ms to 1 h) into *seconds; EXIT_USAGE (said) else. */
+int parse_interval(const char *cmd, const char *arg, double *seconds);
+/* An option only the probes serve (needs_probes, NULL: none) with --probes
+ * none, or --interval without it: EXIT_USAGE (said); else 0. */
+int probe_free_conflict(const char *cmd, bool probe_free, const char *needs_probes,
+			bool have_interval);
+
 /* Columns of the terminal on stdout, 0 when it is not one. */
 int terminal_columns(void);
 

@@ -54,16 +54,18 @@ int tracedproc_open(struct tracedproc *p, struct target *t, stack_reader read_st
 		   void *stack_ctx, int stack_depth, char *err, size_t errlen);
 
 /* The probes are live for the process since attach_ns: read the
- * baseline, drain what came meanwhile, reconcile. */
+ * baseline, drain what came meanwhile (drain NULL: no probe, nothing to
+ * drain), reconcile. */
 int tracedproc_baseline(struct tracedproc *p, uint64_t attach_ns, tracedproc_drain drain,
 		       void *drain_ctx, char *err, size_t errlen);
 
 /*
- * Trace without probes: from now on the collector learns from snapshots
- * alone (include/analysis/snapdiff.h).  Call after tracedproc_open and
- * before tracedproc_baseline (whose snapshot is the first); 0 or -ENOMEM.
+ * tracedproc_open() for a trace without probes: the collector learns from
+ * snapshots alone (include/analysis/snapdiff.h), the first one, read here,
+ * being the baseline.  0 or the error (said in err), nothing kept open.
  */
-int tracedproc_probe_free(struct tracedproc *p);
+int tracedproc_open_probe_free(struct tracedproc *p, struct target *t, char *err,
+			       size_t errlen);
 
 /* Probe-free: one snapshot into the collector (what appeared and went
  * since the last one); -ESRCH when the process is gone, else 0 or

@@ -334,6 +334,21 @@ int gobin_pc_lookup(const struct gobin *gb, uint64_t pc, struct gobin_pcinfo *ou
 	return 0;
 }
 
+/* The code of runtime function name, at most max bytes (a bound, so that
+ * a damaged pclntab cannot make us disassemble megabytes). */
+static int func_code(const struct gobin *gb, const char *name, size_t max,
+		     struct gobin_func *fn, const uint8_t **code)
+{
+	int ret = gobin_find_func(gb, name, fn);
+
+	if (ret)
+		return ret;
+	if (fn->end - fn->entry > max)
+		return -ERANGE;
+	*code = elfimage_at(&gb->img, fn->entry, fn->end - fn->entry);
+	return *code ? 0 : -EFAULT;
+}
+
 static int allg_by_disasm(const struct gobin *gb, const char *name, struct gobin_var *out)
 {
 	struct allg_addrs a;
@@ -341,15 +356,9 @@ static int allg_by_disasm(const struct gobin *gb, const char *name, struct gobin
 	const uint8_t *code;
 	int ret;
 
-	ret = gobin_find_func(gb, "runtime.allgadd", &fn);
-	if (ret)
-		return ret;
-	if (fn.end - fn.entry > ALLGADD_MAX_BYTES)
-		return -ERANGE;
-	code = elfimage_at(&gb->img, fn.entry, fn.end - fn.entry);
-	if (!code)
-		return -EFAULT;
-	ret = allg_addrs_from_allgadd(code, fn.end - fn.entry, fn.entry, &a);
+	ret = func_code(gb, "runtime.allgadd", ALLGADD_MAX_BYTES, &fn, &code);
+	if (!ret)
+		ret = allg_addrs_from_allgadd(code, fn.end - fn.entry, fn.entry, &a);
 	if (ret)
 		return ret;
 	if (!strcmp(name, "runtime.allgs"))
@@ -362,8 +371,7 @@ static int allg_by_disasm(const struct gobin *gb, const char *name, struct gobin
 	return 0;
 }
 
-/* newproc1 is large (inlined allocation, tracing): a bound all the same,
- * so that a damaged pclntab cannot make us disassemble megabytes. */
+/* newproc1 is large: inlined allocation, tracing. */
 #define NEWPROC1_MAX_BYTES (64u << 10)
 
 static int sched_by_disasm(const struct gobin *gb, struct gobin_var *out)
@@ -372,15 +380,9 @@ static int sched_by_disasm(const struct gobin *gb, struct gobin_var *out)
 	const uint8_t *code;
 	int ret;
 
-	ret = gobin_find_func(gb, "runtime.newproc1", &fn);
-	if (ret)
-		return ret;
-	if (fn.end - fn.entry > NEWPROC1_MAX_BYTES)
-		return -ERANGE;
-	code = elfimage_at(&gb->img, fn.entry, fn.end - fn.entry);
-	if (!code)
-		return -EFAULT;
-	ret = goidgen_from_newproc1(code, fn.end - fn.entry, fn.entry, &out->addr);
+	ret = func_code(gb, "runtime.newproc1", NEWPROC1_MAX_BYTES, &fn, &code);
+	if (!ret)
+		ret = goidgen_from_newproc1(code, fn.end - fn.entry, fn.entry, &out->addr);
 	if (!ret)
 		out->src = GOBIN_SRC_DISASM;
 	return ret;

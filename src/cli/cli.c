@@ -147,6 +147,40 @@ int terminal_columns(void)
 	return 80;
 }
 
+int parse_probes(const char *cmd, const char *arg, bool *probe_free)
+{
+	if (strcmp(arg, "none") && strcmp(arg, "all"))
+		return usage_fail(cmd, "--probes takes 'all' (the default) or 'none'");
+	*probe_free = !strcmp(arg, "none");
+	return 0;
+}
+
+int parse_interval(const char *cmd, const char *arg, double *seconds)
+{
+	char msg[160];
+
+	*seconds = parse_duration(arg);
+	if (*seconds >= 0.1 && *seconds <= 3600)
+		return 0;
+	snprintf(msg, sizeof(msg), "invalid --interval '%s' (100ms to 1h: 1, 500ms, 5s)", arg);
+	return usage_fail(cmd, msg);
+}
+
+int probe_free_conflict(const char *cmd, bool probe_free, const char *needs_probes,
+			bool have_interval)
+{
+	char msg[160];
+
+	if (probe_free && needs_probes) {
+		snprintf(msg, sizeof(msg), "%s needs the probes: not with --probes none",
+			 needs_probes);
+		return usage_fail(cmd, msg);
+	}
+	if (have_interval && !probe_free)
+		return usage_fail(cmd, "--interval is the snapshot interval of --probes none");
+	return 0;
+}
+
 /* The name of option code c in longopts, for messages. */
 static const char *option_name(const struct option *longopts, int c, char *buf, size_t len)
 {
@@ -285,29 +319,20 @@ int parse_opts(int argc, char **argv, struct cli_opts *o, const char *cmd,
 				needs_probes = "--pprof-by creation";
 			break;
 		case 'M':
-			if (strcmp(optarg, "none") && strcmp(optarg, "all"))
-				return usage_fail(cmd, "--probes takes 'all' (the default) or 'none'");
-			o->probe_free = !strcmp(optarg, "none");
+			if (parse_probes(cmd, optarg, &o->probe_free))
+				return EXIT_USAGE;
 			break;
 		case 'I':
-			o->interval_s = parse_duration(optarg);
-			if (o->interval_s < 0.1 || o->interval_s > 3600) {
-				snprintf(msg, sizeof(msg), "invalid --interval '%s' (100ms to 1h: "
-					 "1, 500ms, 5s)", optarg);
-				return usage_fail(cmd, msg);
-			}
+			if (parse_interval(cmd, optarg, &o->interval_s))
+				return EXIT_USAGE;
 			break;
 		case 'h': fputs(help, stdout); exit(EXIT_OK);
 		default:
 			return usage_fail(cmd, "unknown option");
 		}
 	}
-	if (o->probe_free && needs_probes) {
-		snprintf(msg, sizeof(msg), "%s needs the probes: not with --probes none", needs_probes);
-		return usage_fail(cmd, msg);
-	}
-	if (o->interval_s > 0 && !o->probe_free)
-		return usage_fail(cmd, "--interval is the snapshot interval of --probes none");
+	if (probe_free_conflict(cmd, o->probe_free, needs_probes, o->interval_s > 0))
+		return EXIT_USAGE;
 	if (optind != argc - 1) {
 		snprintf(msg, sizeof(msg), "%s: %s", cmd, optind >= argc ?
 			 "missing TARGET (a PID)" : "too many arguments");

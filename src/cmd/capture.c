@@ -54,11 +54,11 @@ TRACE_OPTIONS_HELP
 "Needs root (or CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and, on kernels since\n"
 "2025, CAP_SYS_ADMIN for the uprobes).\n";
 
-/* capture --pprof: where the goroutines alive at the end are blocked (a
- * dump, the target must still run), or the call paths that created them
- * (the collector's creation stacks). */
+/* capture --pprof: where the goroutines alive at the end are blocked (the
+ * end dump when -o took one, else a dump now: the target must still run),
+ * or the call paths that created them (the collector's creation stacks). */
 static int write_capture_profile(const struct cli_opts *o, struct target *t,
-				 const struct model *m)
+				 const struct model *m, const struct dump *end)
 {
 	struct dump_opts dopts = { .runtime_frames = o->runtime_frames };
 	struct dump d;
@@ -67,6 +67,8 @@ static int write_capture_profile(const struct cli_opts *o, struct target *t,
 
 	if (o->pprof_view == PROFILE_BY_CREATION)
 		ret = profile_write_capture_creation(m, o->pprof_path, err, sizeof(err));
+	else if (end)
+		ret = profile_write_dump(end, PROFILE_BY_BLOCKED, o->pprof_path, err, sizeof(err));
 	else if (m->target_exited)
 		return fail(NULL, "no --pprof profile: the target exited or exec'd, no "
 			    "goroutine is left to read a stack from (--pprof-by creation "
@@ -177,7 +179,7 @@ static int report_capture(const struct cli_opts *o, struct target *t,
 				"goroutines.pb.gz\n", o->out_dir);
 	}
 	if (!ret && o->pprof_path)
-		ret = write_capture_profile(o, t, &m);
+		ret = write_capture_profile(o, t, &m, have_dump ? &d : NULL);
 	if (!ret && o->fail_on_leak && m.verdicts[VERDICT_LEAK]) {
 		fprintf(stderr, "gostray: %" PRIu64 " leaking site(s): exit status %d "
 			"(--fail-on-leak)\n", m.verdicts[VERDICT_LEAK], EXIT_LEAK);

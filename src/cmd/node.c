@@ -131,7 +131,6 @@ static int parse_node_opts(int argc, char **argv, struct node_cli *c)
 		{ 0 }
 	};
 	const char *needs_probes = NULL;	/* an option only the probes serve */
-	bool have_interval = false;
 	long v;
 	int o;
 
@@ -186,15 +185,12 @@ static int parse_node_opts(int argc, char **argv, struct node_cli *c)
 		case 'P': c->no.park = false; break;
 		case 'K': c->no.park = true; needs_probes = "--park"; break;
 		case 'B':
-			if (strcmp(optarg, "none") && strcmp(optarg, "all"))
-				return usage_fail("node", "--probes takes 'all' (the default) or 'none'");
-			c->no.probe_free = !strcmp(optarg, "none");
+			if (parse_probes("node", optarg, &c->no.probe_free))
+				return EXIT_USAGE;
 			break;
 		case 'N':
-			c->no.snapshot_interval_s = parse_duration(optarg);
-			if (c->no.snapshot_interval_s < 0.1 || c->no.snapshot_interval_s > 3600)
-				return usage_fail("node", "invalid --interval (100ms to 1h: 5s, 1m)");
-			have_interval = true;
+			if (parse_interval("node", optarg, &c->no.snapshot_interval_s))
+				return EXIT_USAGE;
 			break;
 		case 'C': {
 			char *end;
@@ -240,15 +236,9 @@ static int parse_node_opts(int argc, char **argv, struct node_cli *c)
 	}
 	if (optind != argc)
 		return usage_fail("node", "node takes no PID (it watches every Go process)");
-	if (c->no.probe_free && needs_probes) {
-		char msg[160];
-
-		snprintf(msg, sizeof(msg), "%s needs the probes: not with --probes none",
-			 needs_probes);
-		return usage_fail("node", msg);
-	}
-	if (have_interval && !c->no.probe_free)
-		return usage_fail("node", "--interval is the snapshot interval of --probes none");
+	if (probe_free_conflict("node", c->no.probe_free, needs_probes,
+				c->no.snapshot_interval_s > 0))
+		return EXIT_USAGE;
 	c->no.include_exe = c->have_include_exe ? &c->include_exe : NULL;
 	c->no.exclude_exe = c->have_exclude_exe ? &c->exclude_exe : NULL;
 	c->no.include_cgroup = c->have_include_cgroup ? &c->include_cgroup : NULL;

@@ -11,19 +11,18 @@
 
 #include "binary/gobin.h"
 #include "output/dumpreport.h"
+#include "output/jsonhex.h"
 
 /* ---- JSON ---- */
 
 static struct json_object *frame_json(const struct go_frame *f, bool stack_frame)
 {
 	struct json_object *o = json_object_new_object();
-	char pc[24];
 
-	snprintf(pc, sizeof(pc), "0x%llx", (unsigned long long)f->pc);
 	json_object_object_add(o, "function", json_object_new_string(f->function ? f->function : "?"));
 	json_object_object_add(o, "file", f->file ? json_object_new_string(f->file) : NULL);
 	json_object_object_add(o, "line", json_object_new_int(f->line));
-	json_object_object_add(o, "pc", json_object_new_string(pc));
+	json_object_object_add(o, "pc", json_hex(f->pc));
 	if (stack_frame)
 		json_object_object_add(o, "inlined", json_object_new_boolean(f->inlined));
 	return o;

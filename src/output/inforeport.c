@@ -9,21 +9,14 @@
 
 #include "binary/gobin.h"
 #include "output/inforeport.h"
+#include "output/jsonhex.h"
 #include "process/target.h"
-
-static struct json_object *hex_pc(uint64_t pc)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "0x%" PRIx64, pc);
-	return json_object_new_string(buf);
-}
 
 static struct json_object *var_json(const struct gobin_var *v)
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "addr", hex_pc(v->addr));
+	json_object_object_add(o, "addr", json_hex(v->addr));
 	json_object_object_add(o, "source",
 			       json_object_new_string(gobin_source_name(v->src)));
 	return o;
@@ -69,7 +62,7 @@ struct json_object *report_info_json(const struct target *t)
 	json_object_object_add(doc, "symbols", json_object_new_string(
 				       gobin_source_name(gobin_symbol_source(t->gb))));
 	json_object_object_add(doc, "dwarf", json_object_new_boolean(gobin_has_dwarf(t->gb)));
-	json_object_object_add(doc, "text_start", hex_pc(gobin_text_start(t->gb)));
+	json_object_object_add(doc, "text_start", json_hex(gobin_text_start(t->gb)));
 	if (t->off.src != GOBIN_SRC_NONE)
 		json_object_object_add(doc, "offsets", offsets_json(&t->off));
 	if (t->offsets_note[0])
@@ -81,8 +74,8 @@ struct json_object *report_info_json(const struct target *t)
 
 		json_object_object_add(o, "kind", json_object_new_string(probe_kind_name(p->kind)));
 		json_object_object_add(o, "function", json_object_new_string(p->function));
-		json_object_object_add(o, "addr", hex_pc(p->vaddr));
-		json_object_object_add(o, "file_offset", hex_pc(p->file_offset));
+		json_object_object_add(o, "addr", json_hex(p->vaddr));
+		json_object_object_add(o, "file_offset", json_hex(p->file_offset));
 		json_object_object_add(o, "instruction", json_object_new_string(p->insn));
 		json_object_array_add(probes, o);
 	}

@@ -9,16 +9,9 @@
 
 #include "common/duration.h"
 #include "common/timeunits.h"
+#include "output/jsonhex.h"
 #include "output/report.h"
 #include "output/dumpreport.h"
-
-static struct json_object *hex_pc(uint64_t pc)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "0x%" PRIx64, pc);
-	return json_object_new_string(buf);
-}
 
 /* ---- JSON ---- */
 
@@ -39,7 +32,7 @@ static struct json_object *frames_json(const struct model_stack *st)
 		json_object_object_add(o, "function", json_object_new_string(f->function));
 		json_object_object_add(o, "file", json_object_new_string(f->file));
 		json_object_object_add(o, "line", json_object_new_int(f->line));
-		json_object_object_add(o, "pc", hex_pc(f->pc));
+		json_object_object_add(o, "pc", json_hex(f->pc));
 		json_object_object_add(o, "inlined", json_object_new_boolean(f->inlined));
 		json_object_array_add(arr, o);
 	}
@@ -212,7 +205,7 @@ static struct json_object *row_json(const struct model *m, const struct model_ro
 	struct json_object *o = json_object_new_object();
 
 	/* Link-time address, so it matches `go tool addr2line` on PIE too. */
-	json_object_object_add(o, "pc", hex_pc(r->pc));
+	json_object_object_add(o, "pc", json_hex(r->pc));
 	json_object_object_add(o, "function", json_object_new_string(r->function));
 	json_object_object_add(o, "file", json_object_new_string(r->file));
 	json_object_object_add(o, "line", json_object_new_int(r->line));
@@ -295,7 +288,7 @@ static struct json_object *blocked_json(const struct model *m)
 
 		if (b->have_site) {
 			site = json_object_new_object();
-			json_object_object_add(site, "pc", hex_pc(b->site_pc));
+			json_object_object_add(site, "pc", json_hex(b->site_pc));
 			json_object_object_add(site, "function",
 					       json_object_new_string(b->site_function));
 			json_object_object_add(site, "file", b->site_file ?

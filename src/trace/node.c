@@ -371,29 +371,6 @@ static void process_forget(struct node *n, struct node_entry *e, const char *why
 		binary_close(n, b);
 }
 
-static void drain_nothing(void *ctx)
-{
-}
-
-/* --probes none: the process is read, never probed; its baseline is its
- * first snapshot. */
-static int attach_probe_free(struct node_entry *e, char *err, size_t errlen)
-{
-	int ret = tracedproc_open(&e->p.pt, &e->p.t, NULL, NULL, 0, err, errlen);
-
-	if (ret)
-		return ret;
-	ret = tracedproc_probe_free(&e->p.pt);
-	if (!ret)
-		ret = tracedproc_baseline(&e->p.pt, monotonic_ns(), drain_nothing, NULL, err,
-					  errlen);
-	else
-		snprintf(err, errlen, "out of memory");
-	if (ret)
-		tracedproc_close(&e->p.pt);
-	return ret;
-}
-
 static void process_attach(struct node *n, pid_t pid, uint64_t start_ticks,
 			   struct node_binary *b, const char *exe_base, const char *cgroup)
 {
@@ -422,7 +399,7 @@ static void process_attach(struct node *n, pid_t pid, uint64_t start_ticks,
 	/* The self-check reads this process's goroutines with the binary's
 	 * offsets before its records are kept. */
 	if (!b->probed) {
-		if (attach_probe_free(e, err, sizeof(err)))
+		if (tracedproc_open_probe_free(&e->p.pt, &e->p.t, err, sizeof(err)))
 			goto err_close_target;
 		HASH_ADD(hh, n->procs, p.pid, sizeof(e->p.pid), e);
 		b->nprocs++;

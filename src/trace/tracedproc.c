@@ -38,6 +38,37 @@ static int read_snapshot_upto(struct tracedproc *p, struct snapshot *s, size_t m
 	return allgs_read(&src, s, err, errlen);
 }
 
+/* Every g of the process, or -errno with one line in err. */
+static int read_snapshot(struct tracedproc *p, struct snapshot *s, size_t max_gs,
+			 char *err, size_t errlen)
+{
+	char why[256];
+	int ret = read_snapshot_upto(p, s, max_gs, why, sizeof(why));
+
+	if (ret)
+		snprintf(err, errlen, "cannot read the goroutine list of PID %d: %s",
+			 p->t->pid, why);
+	return ret;
+}
+
+/*
+ * Up to Go 1.23 newproc1 marks a reused g runnable before it writes the
+ * new goid: a second look at the gs s saw runnable (the only ones that
+ * can be half-made) drops the goroutines it read that way, which would
+ * otherwise be the g's last goroutine come back from the dead.  From 1.24
+ * the goid is written first.
+ */
+static void reread_half_made(struct tracedproc *p, struct snapshot *s)
+{
+	struct allgs_source src = { .mem = &p->mem, .off = &p->t->off };
+
+	if (p->t->minor > 23)
+		return;
+	if (allgs_reread_runnable(&src, s))
+		s->unreadable++;	/* then judge no phantom */
+	s->finished_ns = monotonic_ns();
+}
+
 /* Before any probe: do the offsets read plausible goroutines here? */
 static int check_offsets(struct tracedproc *p, char *err, size_t errlen)
 {
@@ -46,12 +77,9 @@ static int check_offsets(struct tracedproc *p, char *err, size_t errlen)
 	char why[384];
 	int ret;
 
-	ret = read_snapshot_upto(p, &s, SELFCHECK_SAMPLE, why, sizeof(why));
-	if (ret) {
-		snprintf(err, errlen, "cannot read the goroutine list of PID %d: %s",
-			 p->t->pid, why);
+	ret = read_snapshot(p, &s, SELFCHECK_SAMPLE, err, errlen);
+	if (ret)
 		return ret;
-	}
 	ret = selfcheck_snapshot(p->t, &s, &res, why, sizeof(why));
 	if (ret)
 		snprintf(err, errlen, "PID %d: %s", p->t->pid, why);
@@ -117,35 +145,21 @@ int tracedproc_baseline(struct tracedproc *p, uint64_t attach_ns, tracedproc_dra
 		       void *drain_ctx, char *err, size_t errlen)
 {
 	struct snapshot base;
-	char why[256];
 	int ret;
 
 	p->attach_ns = attach_ns;
 	tracedproc_read_goids(p);
-	ret = read_snapshot_upto(p, &base, 0, why, sizeof(why));
-	if (ret) {
-		snprintf(err, errlen, "cannot read the goroutine list of PID %d: %s",
-			 p->t->pid, why);
+	ret = read_snapshot(p, &base, 0, err, errlen);
+	if (ret)
 		return ret;
-	}
 	/* Records produced while the snapshot was read go in first. */
-	drain(drain_ctx);
+	if (drain)
+		drain(drain_ctx);
 	collector_merge_baseline(p->coll, &base, attach_ns);
 	p->baseline_live = base.n;
-	/* Up to Go 1.23 newproc1 marks a reused g runnable before it writes
-	 * the new goid: a second look at the gs seen runnable (the only ones
-	 * that can be half-made) drops the goroutines the first read saw
-	 * that way.  From 1.24 the goid is written first. */
-	if (p->t->minor <= 23) {
-		struct allgs_source src = {
-			.mem = &p->mem,
-			.off = &p->t->off,
-		};
-
-		if (allgs_reread_runnable(&src, &base))
-			base.unreadable++;	/* then judge no phantom */
+	reread_half_made(p, &base);
+	if (drain)
 		drain(drain_ctx);
-	}
 	collector_apply_snapshot(p->coll, &base);
 	if (p->diff && snapdiff_seed(p->diff, &base)) {
 		allgs_free(&base);
@@ -161,20 +175,20 @@ int tracedproc_baseline(struct tracedproc *p, uint64_t attach_ns, tracedproc_dra
 	return 0;
 }
 
-/* A snapshot of a process still running its program. */
-static int read_current(struct tracedproc *p, struct snapshot *s)
+/* A snapshot of a process still running its program: -ESRCH when it no
+ * longer does, else read_snapshot(). */
+static int read_current(struct tracedproc *p, struct snapshot *s, char *err, size_t errlen)
 {
-	char why[256];
-
 	if (p->exited || tracedproc_execed(p))
 		return -ESRCH;
-	return read_snapshot_upto(p, s, 0, why, sizeof(why));
+	return read_snapshot(p, s, 0, err, errlen);
 }
 
 int tracedproc_refresh_waits(struct tracedproc *p, tracedproc_drain drain, void *drain_ctx)
 {
 	struct snapshot s;
-	int ret = read_current(p, &s);
+	char err[320];
+	int ret = read_current(p, &s, err, sizeof(err));
 
 	if (ret)
 		return ret;
@@ -185,26 +199,22 @@ int tracedproc_refresh_waits(struct tracedproc *p, tracedproc_drain drain, void 
 	return 0;
 }
 
-/* Half-made goroutines (Go <= 1.23, see tracedproc_baseline) are read
- * again, so that the end check compares real goroutines only. */
+/* Half-made goroutines (reread_half_made) are read again, so that the end
+ * check compares real goroutines only. */
 int tracedproc_end_snapshot(struct tracedproc *p)
 {
 	struct snapshot s;
+	char err[320];
 	int ret;
 
+	if (p->exited || tracedproc_execed(p))
+		return -ESRCH;
 	if (p->have_goids)
 		tracedproc_read_goids(p);
-	ret = read_current(p, &s);
-
+	ret = read_snapshot(p, &s, 0, err, sizeof(err));
 	if (ret)
 		return ret;
-	if (p->t->minor <= 23) {
-		struct allgs_source src = { .mem = &p->mem, .off = &p->t->off };
-
-		if (allgs_reread_runnable(&src, &s))
-			s.unreadable++;
-		s.finished_ns = monotonic_ns();
-	}
+	reread_half_made(p, &s);
 	collector_end_snapshot(p->coll, &s);
 	allgs_free(&s);
 	return 0;
@@ -224,37 +234,40 @@ bool tracedproc_read_goids(struct tracedproc *p)
 	return p->have_goids = p->goidgen_first != 0;
 }
 
-int tracedproc_probe_free(struct tracedproc *p)
+int tracedproc_open_probe_free(struct tracedproc *p, struct target *t, char *err,
+			       size_t errlen)
 {
+	int ret = tracedproc_open(p, t, NULL, NULL, 0, err, errlen);
+
+	if (ret)
+		return ret;
 	p->diff = snapdiff_new();
-	return p->diff ? 0 : -ENOMEM;
+	if (!p->diff) {
+		snprintf(err, errlen, "out of memory");
+		ret = -ENOMEM;
+	} else {
+		/* No probe: nothing to drain, the first snapshot is the start. */
+		ret = tracedproc_baseline(p, monotonic_ns(), NULL, NULL, err, errlen);
+	}
+	if (ret)
+		tracedproc_close(p);
+	return ret;
 }
 
 int tracedproc_snapshot_step(struct tracedproc *p, struct snapdiff_counts *k,
 			     char *err, size_t errlen)
 {
 	struct snapshot s;
-	char why[256];
 	int ret;
 
 	if (p->exited || tracedproc_execed(p))
-		return -ESRCH;
+		return -ESRCH;	/* its memory is no Go program's any more */
 	if (p->have_goids)
 		tracedproc_read_goids(p);
-	ret = read_snapshot_upto(p, &s, 0, why, sizeof(why));
-	if (ret) {
-		snprintf(err, errlen, "cannot read the goroutine list of PID %d: %s",
-			 p->t->pid, why);
+	ret = read_snapshot(p, &s, 0, err, errlen);
+	if (ret)
 		return ret;
-	}
-	/* A half-made g (tracedproc_baseline) would read as the goroutine
-	 * that last had it, come back from the dead. */
-	if (p->t->minor <= 23) {
-		struct allgs_source src = { .mem = &p->mem, .off = &p->t->off };
-
-		if (allgs_reread_runnable(&src, &s))
-			s.unreadable++;
-	}
+	reread_half_made(p, &s);
 	ret = snapdiff_feed(p->diff, &s, (uint32_t)p->t->pid, p->coll, k);
 	if (ret)
 		snprintf(err, errlen, "out of memory for the goroutines of PID %d", p->t->pid);

@@ -86,40 +86,22 @@ static void park_duty_cycle(struct tracer *tr, uint64_t now_ns)
 	tr->park_since = monotonic_ns();
 }
 
-static void drain_nothing(void *ctx)
-{
-}
-
 /* No probe: the baseline is the first snapshot, the next ones come from
  * tracer_poll. */
 static int start_probe_free(struct tracer *tr, struct target *t, const struct tracer_opts *o,
 			    char *err, size_t errlen)
 {
-	uint64_t now;
 	int ret;
 
 	tr->probe_free = true;
 	tr->snapshot_interval_ns = o->snapshot_interval_ns ? o->snapshot_interval_ns :
 				   TRACER_DEFAULT_SNAPSHOT_INTERVAL_NS;
-	ret = tracedproc_open(&tr->proc, t, NULL, NULL, 0, err, errlen);
+	ret = tracedproc_open_probe_free(&tr->proc, t, err, errlen);
 	if (ret)
 		return ret;
-	ret = tracedproc_probe_free(&tr->proc);
-	if (ret) {
-		snprintf(err, errlen, "out of memory");
-		goto err_close_proc;
-	}
-	now = monotonic_ns();
-	tr->ps.attach_begin_ns = tr->ps.attach_ns = now;
-	ret = tracedproc_baseline(&tr->proc, now, drain_nothing, NULL, err, errlen);
-	if (ret)
-		goto err_close_proc;
+	tr->ps.attach_begin_ns = tr->ps.attach_ns = tr->proc.attach_ns;
 	tr->next_snapshot_ns = tr->proc.last_snapshot_ns + tr->snapshot_interval_ns;
 	return 0;
-
-err_close_proc:
-	tracedproc_close(&tr->proc);
-	return ret;
 }
 
 int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *o,
@@ -176,6 +158,12 @@ err_close_proc:
 	return ret;
 }
 
+/* Exited, or replaced its program: its memory is no Go program's now. */
+static bool target_ended(struct tracer *tr)
+{
+	return tracedproc_gone(&tr->proc) || tracedproc_execed(&tr->proc);
+}
+
 /* The target's end, seen now. */
 static void target_gone(struct tracer *tr)
 {
@@ -197,7 +185,7 @@ static int poll_snapshots(struct tracer *tr, int timeout_ms)
 		wait_ns = tr->next_snapshot_ns - now;
 	if (tr->next_snapshot_ns > now)
 		tracedproc_wait_gone(&tr->proc, (int)((wait_ns + 999999) / 1000000));
-	if (tracedproc_gone(&tr->proc) || tracedproc_execed(&tr->proc)) {
+	if (target_ended(tr)) {
 		target_gone(tr);
 		return 0;
 	}
@@ -217,7 +205,7 @@ static int poll_snapshots(struct tracer *tr, int timeout_ms)
 		tr->next_snapshot_ns = now + tr->snapshot_interval_ns;
 	if (ret) {
 		/* The process may be going away right now. */
-		if (tracedproc_gone(&tr->proc) || tracedproc_execed(&tr->proc)) {
+		if (target_ended(tr)) {
 			target_gone(tr);
 			return 0;
 		}
@@ -242,7 +230,7 @@ int tracer_poll(struct tracer *tr, int timeout_ms)
 		n = 0;
 	if (n >= 0)
 		n += ring_buffer__consume(tr->rb);
-	if (tracedproc_gone(&tr->proc) || tracedproc_execed(&tr->proc)) {
+	if (target_ended(tr)) {
 		/* Records the target made before dying are still queued. */
 		ring_buffer__consume(tr->rb);
 		target_gone(tr);
@@ -290,7 +278,7 @@ static void detach_probe_free(struct tracer *tr)
 	if (!tr->proc.coll || collector_cut_ns(tr->proc.coll))
 		return;
 	if (!tr->proc.exited && tracedproc_snapshot_step(&tr->proc, &k, err, sizeof(err)) &&
-	    (tracedproc_gone(&tr->proc) || tracedproc_execed(&tr->proc)))
+	    target_ended(tr))
 		target_gone(tr);
 	cut = tr->proc.exited ? tr->proc.exited_ns : tr->proc.last_snapshot_ns + 1;
 	collector_cut(tr->proc.coll, cut);

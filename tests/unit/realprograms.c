@@ -8,7 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <unistd.h>
+#include <cmocka.h>
 
 #include "realprograms.h"
 
@@ -94,4 +98,19 @@ int realprograms_list(const char *test, size_t *n)
 	fprintf(stderr, "%s: no real Go programs cached (run %s, or set "
 		"GOSTRAY_REAL_SKIP=<reason>)\n", test, REALPROGRAMS_FETCH);
 	return -1;
+}
+
+int realprograms_run(const char *group, const char *suffix, void (*test)(void **state),
+		     size_t n)
+{
+	static struct CMUnitTest tests[REALPROGRAMS_MAX];
+	static char names[REALPROGRAMS_MAX][sizeof(realprograms[0].name) + 32];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(names[i], sizeof(names[i]), "%s%s", realprograms[i].name, suffix);
+		tests[i] = (struct CMUnitTest){ .name = names[i], .test_func = test,
+						.initial_state = &realprograms[i] };
+	}
+	return _cmocka_run_group_tests(group, tests, n, NULL, NULL);
 }

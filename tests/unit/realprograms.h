@@ -29,4 +29,9 @@ extern struct realprogram realprograms[REALPROGRAMS_MAX];
  * A test's main returns -ret when ret <= 0. */
 int realprograms_list(const char *test, size_t *n);
 
+/* After realprograms_list(): one cmocka test per program (n of them),
+ * named NAME and suffix, its state the program; cmocka's exit status. */
+int realprograms_run(const char *group, const char *suffix, void (*test)(void **state),
+		     size_t n);
+
 #endif /* GOSTRAY_TEST_REALPROGRAMS_H */

@@ -51,7 +51,6 @@
 #include "binary/probeplan.h"
 #include "realprograms.h"
 
-#define MAX_PROGRAMS REALPROGRAMS_MAX
 #define MAX_REPORTED 5
 
 /*
@@ -583,7 +582,6 @@ static void test_program(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[MAX_PROGRAMS];
 	size_t i, j, n;
 	int ret = realprograms_list("test_realbin", &n);
 
@@ -597,9 +595,5 @@ int main(void)
 			printf("test_realbin: %s not cached (run %s %s)\n",
 			       expected[j].name, REALPROGRAMS_FETCH, expected[j].name);
 	}
-	for (i = 0; i < n; i++)
-		tests[i] = (struct CMUnitTest){ .name = realprograms[i].name,
-						.test_func = test_program,
-						.initial_state = &realprograms[i] };
-	return _cmocka_run_group_tests("realbin", tests, n, NULL, NULL);
+	return realprograms_run("realbin", "", test_program, n);
 }

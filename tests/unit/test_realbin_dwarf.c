@@ -180,17 +180,8 @@ static void test_dwarf(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[REALPROGRAMS_MAX];
-	static char names[REALPROGRAMS_MAX][80];
-	size_t i, n;
+	size_t n;
 	int ret = realprograms_list("test_realbin_dwarf", &n);
 
-	if (ret <= 0)
-		return -ret;
-	for (i = 0; i < n; i++) {
-		snprintf(names[i], sizeof(names[i]), "%s/dwarf", realprograms[i].name);
-		tests[i] = (struct CMUnitTest){ .name = names[i], .test_func = test_dwarf,
-						.initial_state = &realprograms[i] };
-	}
-	return _cmocka_run_group_tests("realbin_dwarf", tests, n, NULL, NULL);
+	return ret <= 0 ? -ret : realprograms_run("realbin_dwarf", "/dwarf", test_dwarf, n);
 }
