@@ -204,6 +204,10 @@ bool collector_end_check(const struct collector *c, struct collector_end_check *
 
 void collector_totals(const struct collector *c, struct collector_totals *t);
 
+/* The site of the go statement at gopc (runtime address), NULL when the
+ * collector has none. */
+const struct site *collector_find_site(const struct collector *c, uint64_t gopc);
+
 /* Sites sorted by live count (descending), then created.  Returns a
  * malloc'ed array of n pointers owned by the collector's sites. */
 const struct site **collector_sorted_sites(const struct collector *c, size_t *n);

@@ -8,7 +8,13 @@
 #define GOSTRAY_NODEMETRICS_H
 
 #include <stddef.h>
+#include "output/model.h"
 #include "trace/node.h"
+
+/* The report model's source for one of p's tracedprocs (p->pt, or
+ * p->esc in an escalation window), its counts at now_ns. */
+void nodemetrics_source(const struct node_process *p, const struct tracedproc *tp,
+			uint64_t now_ns, struct model_source *src);
 
 /* The exposition now (malloc'd *text, the caller frees).  top: sites per
  * process with series of their own. */

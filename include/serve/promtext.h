@@ -85,6 +85,9 @@ struct promtext_process {
 	 * parks are lower bounds and no counter of it is exported (a counter
 	 * must be exact and never go back); gostray_process_mode says so */
 	bool probe_free;
+	/* probe-free, but escalated: probes on it for a window, its
+	 * created and exited the exact sums over its windows (exported) */
+	bool escalated;
 	/* goids the runtime handed out since gostray first read the process
 	 * (its creations, to batches of 16 per P); have_goids false: unknown */
 	bool have_goids;
@@ -107,6 +110,9 @@ struct promtext_self {
 	const struct promtext_drop *drops;
 	size_t ndrops;
 	bool parks;		/* park probes configured: the parks family */
+	/* probe-free node: windows of probes opened ever, and open now */
+	bool escalating;
+	uint64_t escalations_total, escalations_active;
 };
 
 /* top is clamped to [1, PROMTEXT_MAX_TOP_SITES].  0 or -ENOMEM. */

@@ -8,6 +8,15 @@
  * Processes that start later are found by a periodic scan of /proc;
  * those that exit are forgotten, and a binary without processes gives its
  * probes and memory back.
+ *
+ * Without probes (--probes none) every process is read from snapshots;
+ * a process whose site turns suspect or leak is escalated: the binary's
+ * probes are loaded and that process alone is tracked in BPF for a
+ * bounded window, a second tracedproc (exact creations, exits and
+ * creation stacks) beside the snapshots' one, which keeps the live counts
+ * and verdicts throughout.  Per site, the creations and exits of every
+ * window are summed (node_exact_counts): counters that only count while
+ * probed, and never go back.
  */
 #ifndef GOSTRAY_NODE_H
 #define GOSTRAY_NODE_H
@@ -19,6 +28,8 @@
 #include <sys/types.h>
 #include "trace/tracedproc.h"
 #include "process/target.h"
+
+struct node_process;
 
 struct node_opts {
 	const regex_t *include_exe;	/* NULL: every executable (basename) */
@@ -40,9 +51,21 @@ struct node_opts {
 	 * snapshot_interval_s (0: NODE_DEFAULT_SNAPSHOT_INTERVAL_S) */
 	bool probe_free;
 	double snapshot_interval_s;
+	/* Escalation (probe_free only): the window's length (0: never
+	 * escalate), how many processes at once, the creation stack depth
+	 * of its probes, and what to do with a window's exact counts when
+	 * it ends (why: "window over", "exited"...). */
+	double escalate_window_s;
+	size_t max_escalations;
+	int escalate_stack_depth;
+	void (*escalation_over)(const struct node_process *p, const char *why, void *ctx);
+	void *escalation_ctx;
 };
 
 #define NODE_DEFAULT_SNAPSHOT_INTERVAL_S 5.0
+#define NODE_DEFAULT_ESCALATE_WINDOW_S 60.0
+#define NODE_DEFAULT_MAX_ESCALATIONS 2
+#define NODE_DEFAULT_ESCALATE_STACK_DEPTH 16
 
 /* One traced process, as node_for_each_process() shows it. */
 struct node_process {
@@ -54,6 +77,11 @@ struct node_process {
 	struct target t;	/* shares the binary's analysis */
 	struct tracedproc pt;
 	struct node_binary *bin;
+	/* escalated (probe-free node only): probed since esc.attach_ns, the
+	 * sites that asked for it have gopcs escalated_for */
+	bool escalated;
+	struct tracedproc esc;
+	uint64_t escalations;	/* windows so far, the current included */
 	void *user;		/* for the caller (metrics state) */
 	void (*free_user)(void *user);
 };
@@ -73,6 +101,15 @@ struct node_health {
 	uint64_t lost_events;	/* sum over the binaries' ring buffers, ever */
 	uint64_t create_hits, park_hits, exit_hits;
 	uint64_t scans;
+	/* escalations: windows opened ever, open now, and times one was
+	 * due but refused (max_escalations reached, over the CPU cap, or
+	 * the probes could not be attached) */
+	bool escalating;	/* escalation on (probe-free, a window > 0) */
+	uint64_t escalations_total;
+	uint64_t escalations_active;
+	uint64_t escalations_refused_max;
+	uint64_t escalations_refused_cpu;
+	uint64_t escalations_failed;
 };
 
 struct node;
@@ -91,6 +128,12 @@ void node_for_each_process(struct node *n, void (*cb)(struct node_process *p, vo
 			   void *ctx);
 
 void node_health(const struct node *n, struct node_health *h);
+
+/* A probe-free process's exact creations and exits at the site of gopc,
+ * summed over its escalation windows (the open one included); false when
+ * no window ever counted at that site. */
+bool node_exact_counts(const struct node_process *p, uint64_t gopc, uint64_t *created,
+		       uint64_t *exited);
 
 /* The container id (64 hex digits) and Kubernetes pod uid a
  * /proc/PID/cgroup text names, "" when none. */

@@ -57,6 +57,14 @@ static void *ptr_array(size_t *n)
 	return arr;
 }
 
+const struct site *collector_find_site(const struct collector *c, uint64_t gopc)
+{
+	const struct site *s;
+
+	HASH_FIND(hh, c->sites, &gopc, sizeof(gopc), s);
+	return s;
+}
+
 const struct site **collector_sorted_sites(const struct collector *c, size_t *n)
 {
 	const struct site **arr, *s, *tmp;

@@ -150,7 +150,7 @@ int terminal_columns(void)
 int parse_probes(const char *cmd, const char *arg, bool *probe_free)
 {
 	if (strcmp(arg, "none") && strcmp(arg, "all"))
-		return usage_fail(cmd, "--probes takes 'all' (the default) or 'none'");
+		return usage_fail(cmd, "--probes takes 'all' or 'none'");
 	*probe_free = !strcmp(arg, "none");
 	return 0;
 }

@@ -4,6 +4,7 @@
  * (include/trace/node.h, include/serve/).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <regex.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cmd/commands.h"
+#include "output/model.h"
 #include "process/privileges.h"
 #include "serve/httpserver.h"
 #include "serve/promtext.h"
@@ -24,8 +26,13 @@ static const char node_usage_text[] =
 "\n"
 "Watch every Go process on this host (found by inspecting executables) and\n"
 "serve their goroutine counts per creation site as Prometheus metrics.\n"
-"One set of probes per distinct binary serves all its processes; processes\n"
-"that start later are found by a scan of /proc, those that exit forgotten.\n"
+"By default no process is probed: each is read every --interval (live counts\n"
+"and verdicts exact at each read), and a process whose site turns suspect or\n"
+"leak gets probes for --escalate-window (exact created/exited counters and\n"
+"creation stacks, logged when the window ends), then none again.  With\n"
+"--probes all every process is probed all the time (one set of probes per\n"
+"binary).  Processes that start later are found by a scan of /proc, those\n"
+"that exit forgotten.\n"
 "\n"
 "Options:\n"
 "  -l, --listen ADDR        where to serve /metrics (default 127.0.0.1:9464;\n"
@@ -45,15 +52,20 @@ static const char node_usage_text[] =
 "                           counted in gostray_budget_drops_total\n"
 "      --max-memory MB      memory cap (default 256; 0: none): above it no new\n"
 "                           process is attached until memory is back under it\n"
-"      --park               also probe runtime.gopark: gostray_goroutine_parks_total\n"
-"                           per site, counted in the kernel (~6 us per park in\n"
-"                           every traced process); default: off\n"
-"      --stack-depth N      creation stack frames (default 0 in node mode)\n"
-"      --probes none|all    none: no process is probed, each is read every\n"
-"                           --interval (default 5s): live counts and verdicts\n"
-"                           exact at each read, no created/exited counters, the\n"
-"                           targets pay nothing\n"
-"      --interval TIME      between those reads\n"
+"      --probes none|all    none (default): snapshots, and probes only on\n"
+"                           escalation; all: every process probed all the time\n"
+"                           (exact counters always, ~1 us per goroutine in\n"
+"                           every traced process)\n"
+"      --interval TIME      between the snapshots of --probes none (default 5s)\n"
+"      --escalate-window TIME  how long an escalated process is probed (60s;\n"
+"                           0: never escalate)\n"
+"      --max-escalations N  processes escalated at once (default 2); more wait,\n"
+"                           counted in gostray_budget_drops_total\n"
+"      --park               also probe runtime.gopark (with --probes all):\n"
+"                           gostray_goroutine_parks_total per site, counted in\n"
+"                           the kernel (~6 us per park in every traced process)\n"
+"      --stack-depth N      creation stack frames (default 0 with --probes all,\n"
+"                           16 in an escalation window)\n"
 "  -d, --duration TIME      stop after TIME (default: until SIGINT/SIGTERM)\n"
 "  -h, --help               this text\n"
 "\n"
@@ -61,7 +73,8 @@ static const char node_usage_text[] =
 "  sudo gostray node                            # curl 127.0.0.1:9464/metrics\n"
 "  sudo gostray node --include-exe '^(api|worker)$' --top-sites 20\n"
 "  sudo gostray node --listen :9464 --exclude-cgroup 'kube-system'\n"
-"  sudo gostray node --probes none --interval 10s  # no probe in any process\n";
+"  sudo gostray node --escalate-window 0 --interval 10s  # never a probe\n"
+"  sudo gostray node --probes all --park       # every process probed, parks too\n";
 
 struct node_cli {
 	const char *listen;
@@ -108,6 +121,71 @@ static void node_log(const char *line)
 	fprintf(stderr, "gostray: node: %s\n", line);
 }
 
+#define ESCALATION_LOG_SITES 5
+#define ESCALATION_LOG_FRAMES 4
+
+/* A row's most frequent creation path, "" when none was recorded. */
+static void most_created_stack(const struct model_row *r, char *buf, size_t len)
+{
+	const struct model_stack *best = NULL;
+	size_t i, used = 0;
+	int f;
+
+	buf[0] = '\0';
+	for (i = 0; i < r->nstacks; i++)
+		if (r->stacks[i].known && r->stacks[i].nframes &&
+		    (!best || r->stacks[i].created > best->created))
+			best = &r->stacks[i];
+	/* The first frame is the go statement itself (the row): its callers
+	 * follow. */
+	for (f = 1; best && f < best->nframes && f <= ESCALATION_LOG_FRAMES && used < len; f++) {
+		const struct stack_frame *fr = &best->frames[f];
+		int k = snprintf(buf + used, len - used, "%s%s (%s:%d)",
+				 f > 1 ? " <- " : "; created from ", fr->function, fr->file, fr->line);
+
+		if (k < 0)
+			break;
+		used += (size_t)k;
+	}
+}
+
+/*
+ * The end of an escalation window: its exact counts and creation paths,
+ * one log line per user site that created goroutines or is judged not ok
+ * in the window (the first ESCALATION_LOG_SITES in the report's order).
+ */
+static void node_escalation_over(const struct node_process *p, const char *why, void *ctx)
+{
+	struct model_source src;
+	struct model_options mo = { .frames = true };
+	struct model m;
+	char path[1024];
+	size_t i, shown = 0;
+
+	(void)ctx;
+	nodemetrics_source(p, &p->esc, collector_cut_ns(p->esc.coll), &src);
+	if (model_build(&src, &mo, &m)) {
+		node_log("out of memory for an escalation's report");
+		return;
+	}
+	fprintf(stderr, "gostray: node: PID %d (%s): escalation window of %.0f s (%s), exact:\n",
+		p->pid, p->exe_base, m.duration_s, why);
+	for (i = 0; i < m.nrows && shown < ESCALATION_LOG_SITES; i++) {
+		const struct model_row *r = &m.rows[i];
+
+		if (r->system || (!r->created && r->verdict == VERDICT_OK))
+			continue;
+		most_created_stack(r, path, sizeof(path));
+		fprintf(stderr, "gostray: node:   %s (%s:%d): live %" PRIu64 ", created %" PRIu64
+			" (%.1f/s), exited %" PRIu64 "%s\n", r->function, r->file, r->line, r->live,
+			r->created, r->created_per_s, r->exited, path);
+		shown++;
+	}
+	if (!shown)
+		fputs("gostray: node:   no site created goroutines in the window\n", stderr);
+	model_free(&m);
+}
+
 static int parse_node_opts(int argc, char **argv, struct node_cli *c)
 {
 	static const struct option longopts[] = {
@@ -127,10 +205,14 @@ static int parse_node_opts(int argc, char **argv, struct node_cli *c)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "probes", required_argument, NULL, 'B' },
 		{ "interval", required_argument, NULL, 'N' },
+		{ "escalate-window", required_argument, NULL, 'W' },
+		{ "max-escalations", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	const char *needs_probes = NULL;	/* an option only the probes serve */
+	const char *needs_snapshots = NULL;	/* one of --probes none */
+	bool have_stack_depth = false;
 	long v;
 	int o;
 
@@ -144,6 +226,10 @@ static int parse_node_opts(int argc, char **argv, struct node_cli *c)
 	c->no.max_cpu_pct = 20;
 	c->no.max_rss_bytes = 256ull << 20;
 	c->no.log = node_log;
+	c->no.probe_free = true;
+	c->no.escalate_window_s = NODE_DEFAULT_ESCALATE_WINDOW_S;
+	c->no.max_escalations = NODE_DEFAULT_MAX_ESCALATIONS;
+	c->no.escalation_over = node_escalation_over;
 	optind = 1;
 	opterr = 0;	/* our own one-line messages */
 	while ((o = getopt_long(argc, argv, ":l:d:h", longopts, NULL)) != -1) {
@@ -191,6 +277,21 @@ static int parse_node_opts(int argc, char **argv, struct node_cli *c)
 		case 'N':
 			if (parse_interval("node", optarg, &c->no.snapshot_interval_s))
 				return EXIT_USAGE;
+			needs_snapshots = "--interval";
+			break;
+		case 'W':
+			c->no.escalate_window_s = parse_duration(optarg);
+			if (c->no.escalate_window_s < 0 || c->no.escalate_window_s > 86400 ||
+			    (c->no.escalate_window_s > 0 && c->no.escalate_window_s < 1))
+				return usage_fail("node", "invalid --escalate-window (1s to 24h, or 0: "
+					    "never escalate)");
+			needs_snapshots = "--escalate-window";
+			break;
+		case 'E':
+			if (parse_count("--max-escalations", optarg, 1, 1024, &v))
+				return EXIT_USAGE;
+			c->no.max_escalations = (size_t)v;
+			needs_snapshots = "--max-escalations";
 			break;
 		case 'C': {
 			char *end;
@@ -211,7 +312,7 @@ static int parse_node_opts(int argc, char **argv, struct node_cli *c)
 			if (parse_count("--stack-depth", optarg, 0, GS_STACK_DEPTH_MAX, &v))
 				return EXIT_USAGE;
 			c->no.stack_depth = (int)v;
-			needs_probes = "--stack-depth";
+			have_stack_depth = true;
 			break;
 		case 'd':
 			c->duration_s = parse_duration(optarg);
@@ -236,9 +337,23 @@ static int parse_node_opts(int argc, char **argv, struct node_cli *c)
 	}
 	if (optind != argc)
 		return usage_fail("node", "node takes no PID (it watches every Go process)");
-	if (probe_free_conflict("node", c->no.probe_free, needs_probes,
-				c->no.snapshot_interval_s > 0))
-		return EXIT_USAGE;
+	if (c->no.probe_free && needs_probes) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "%s needs the probes all the time: add --probes all "
+			 "(node runs without probes by default)", needs_probes);
+		return usage_fail("node", msg);
+	}
+	if (!c->no.probe_free && needs_snapshots) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "%s is of --probes none (node's default), not of "
+			 "--probes all", needs_snapshots);
+		return usage_fail("node", msg);
+	}
+	/* Without probes --stack-depth is the escalation windows' depth. */
+	c->no.escalate_stack_depth = have_stack_depth ? c->no.stack_depth :
+				     NODE_DEFAULT_ESCALATE_STACK_DEPTH;
 	c->no.include_exe = c->have_include_exe ? &c->include_exe : NULL;
 	c->no.exclude_exe = c->have_exclude_exe ? &c->exclude_exe : NULL;
 	c->no.include_cgroup = c->have_include_cgroup ? &c->include_cgroup : NULL;

@@ -26,27 +26,34 @@ static void free_card(void *user)
 	free(user);
 }
 
-/* A process's sites by the report model's rules (no frames: the
- * exposition has no stacks). */
-static int model_of(struct node_process *p, struct model *m)
+void nodemetrics_source(const struct node_process *p, const struct tracedproc *tp,
+			uint64_t now_ns, struct model_source *src)
 {
-	struct model_source src = {
-		.coll = p->pt.coll,
+	*src = (struct model_source){
+		.coll = tp->coll,
 		.t = &p->t,
 		.pid = p->pid,
 		.exe = p->t.exe_name,
 		.go_version = gobin_go_version(p->t.gb),
 		.go_minor = p->t.minor,
 		.bias = p->t.bias,
-		.attach_ns = p->pt.attach_ns,
-		.now_ns = monotonic_ns(),
-		.probe_free = p->pt.diff != NULL,
-		.snapshots = p->pt.snapshots,
-		.have_goids = p->pt.have_goids,
-		.goids = p->pt.goidgen_last - p->pt.goidgen_first,
+		.attach_ns = tp->attach_ns,
+		.now_ns = now_ns,
+		.probe_free = tp->diff != NULL,
+		.snapshots = tp->snapshots,
+		.have_goids = tp->have_goids,
+		.goids = tp->goidgen_last - tp->goidgen_first,
 	};
+}
+
+/* A process's sites by the report model's rules (no frames: the
+ * exposition has no stacks). */
+static int model_of(struct node_process *p, struct model *m)
+{
+	struct model_source src;
 	struct model_options mo = { 0 };
 
+	nodemetrics_source(p, &p->pt, monotonic_ns(), &src);
 	return model_build(&src, &mo, m);
 }
 
@@ -103,15 +110,20 @@ static void gather_process(struct node_process *p, void *ctx)
 	}
 	for (i = 0; i < m->nrows; i++) {
 		const struct model_row *r = &m->rows[i];
+		uint64_t created = r->created, exited = r->exited;
 
+		/* escalated: the windows' exact counts, not the snapshots'
+		 * lower bounds */
+		if (p->escalated)
+			node_exact_counts(p, r->site->gopc, &created, &exited);
 		ms[i] = (struct promtext_site){
 			.key = r->pc,	/* link-time, as the capture report names sites */
 			.function = r->function,
 			.file = r->file,
 			.line = r->line,
 			.live = r->live,
-			.created = r->created,
-			.exited = r->exited,
+			.created = created,
+			.exited = exited,
 			.parks = r->parks,
 			.verdict = (int)r->verdict,
 		};
@@ -127,6 +139,7 @@ static void gather_process(struct node_process *p, void *ctx)
 		.nsites = m->nrows,
 		.card = p->user,
 		.probe_free = m->probe_free,
+		.escalated = p->escalated,
 		.have_goids = m->have_goids,
 		.goids = m->goids,
 	};
@@ -139,7 +152,7 @@ int nodemetrics_render(struct node *n, unsigned int top, char **text, size_t *le
 {
 	struct gather g = { .top = top };
 	struct node_health h;
-	struct promtext_drop drops[4];
+	struct promtext_drop drops[7];
 	struct promtext_self self = { 0 };
 	size_t i;
 	int ret;
@@ -150,6 +163,9 @@ int nodemetrics_render(struct node *n, unsigned int top, char **text, size_t *le
 	drops[1] = (struct promtext_drop){ "processes_over_memory", h.over_memory_total };
 	drops[2] = (struct promtext_drop){ "park_probes", h.park_probes_dropped };
 	drops[3] = (struct promtext_drop){ "events", h.lost_events };
+	drops[4] = (struct promtext_drop){ "escalations_over_max", h.escalations_refused_max };
+	drops[5] = (struct promtext_drop){ "escalations_over_cpu", h.escalations_refused_cpu };
+	drops[6] = (struct promtext_drop){ "escalations_failed", h.escalations_failed };
 	self = (struct promtext_self){
 		.processes = h.processes,
 		.binaries = h.binaries,
@@ -160,8 +176,11 @@ int nodemetrics_render(struct node *n, unsigned int top, char **text, size_t *le
 		.cpu_seconds = node_cpu_seconds(),
 		.rss_bytes = node_rss_bytes(),
 		.drops = drops,
-		.ndrops = 4,
+		.ndrops = h.escalating ? 7 : 4,
 		.parks = h.park_counted,
+		.escalating = h.escalating,
+		.escalations_total = h.escalations_total,
+		.escalations_active = h.escalations_active,
 	};
 	ret = g.err ? g.err : promtext_render(g.procs, g.n, &self, text, len);
 	for (i = 0; i < g.n; i++) {

@@ -392,7 +392,8 @@ static void put_site_family(FILE *f, const struct proc_rows *prs, size_t nprocs,
 
 	put_family(f, name, type, help);
 	for (i = 0; i < nprocs; i++) {
-		if (prs[i].p->probe_free && what != SITE_LIVE && what != SITE_VERDICT)
+		if (prs[i].p->probe_free && !prs[i].p->escalated && what != SITE_LIVE &&
+		    what != SITE_VERDICT)
 			continue;	/* lower bounds are no counters */
 		for (j = 0; j < prs[i].n; j++) {
 			r = &prs[i].rows[j];
@@ -446,6 +447,15 @@ static void put_self(FILE *f, const struct promtext_self *self)
 	put_family(f, "gostray_resident_memory_bytes", "gauge",
 		   "Resident memory of gostray itself.");
 	fprintf(f, "gostray_resident_memory_bytes %" PRIu64 "\n", self->rss_bytes);
+	if (self->escalating) {
+		put_family(f, "gostray_escalations_total", "counter",
+			   "Windows of probes opened on a process whose site turned suspect or leak "
+			   "(--probes none).");
+		fprintf(f, "gostray_escalations_total %" PRIu64 "\n", self->escalations_total);
+		put_family(f, "gostray_escalations_active", "gauge",
+			   "Processes with probes on them for a window now.");
+		fprintf(f, "gostray_escalations_active %" PRIu64 "\n", self->escalations_active);
+	}
 	put_family(f, "gostray_budget_drops_total", "counter",
 		   "What gostray's own CPU and memory caps made it drop or sample, by kind.");
 	for (i = 0; i < self->ndrops; i++) {
@@ -517,11 +527,14 @@ int promtext_render(const struct promtext_process *procs, size_t nprocs,
 		fprintf(f, "} %" PRIu64 "\n", prs[i].p->goids);
 	}
 	put_family(f, "gostray_process_mode", "gauge",
-		   "How a process is traced: mode=\"probes\" (uprobes: exact counters), or "
-		   "mode=\"snapshots\" (--probes none: live counts and verdicts only); always 1.");
+		   "How a process is traced: mode=\"probes\" (uprobes: exact counters), "
+		   "mode=\"snapshots\" (--probes none: live counts and verdicts only), or "
+		   "mode=\"escalated\" (snapshots, and probes for a window: counters of the "
+		   "windows); always 1.");
 	for (i = 0; i < nprocs; i++) {
 		put_process_labels(f, "gostray_process_mode", &prs[i]);
-		fprintf(f, ",mode=\"%s\"} 1\n", prs[i].p->probe_free ? "snapshots" : "probes");
+		fprintf(f, ",mode=\"%s\"} 1\n", prs[i].p->escalated ? "escalated" :
+			prs[i].p->probe_free ? "snapshots" : "probes");
 	}
 	put_family(f, "gostray_process_info", "gauge", "A traced Go process: always 1.");
 	for (i = 0; i < nprocs; i++) {

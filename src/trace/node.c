@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <uthash.h>
 
+#include "analysis/diagnose.h"
 #include "trace/node.h"
 #include "trace/probeset.h"
 
@@ -32,7 +33,9 @@ struct bin_key {
 struct node_binary {
 	struct bin_key key;
 	bool traceable;		/* a supported Go binary: its processes are traced */
-	bool probed;		/* ... with its probes loaded (not --probes none) */
+	bool probed;		/* ... with its probes loaded (every process, or
+				 * without probes while one of them is escalated) */
+	int nescalated;		/* its processes escalated now */
 	struct target t;	/* analysed on its first process */
 	struct probeset ps;
 	struct ring_buffer *rb;
@@ -51,8 +54,25 @@ struct skipped {
 	UT_hash_handle hh;
 };
 
+/* A site's exact counts over a process's ended escalation windows. */
+struct exact_site {
+	uint64_t gopc;
+	uint64_t created, exited;
+	UT_hash_handle hh;
+};
+
+/* A site a process was escalated for: it does not ask again. */
+struct asked_site {
+	uint64_t gopc;
+	UT_hash_handle hh;
+};
+
 struct node_entry {
 	struct node_process p;
+	struct exact_site *exact;
+	struct asked_site *asked;
+	uint64_t window_end_ns;		/* escalated: when its window ends */
+	uint64_t next_escalation_ns;	/* not escalated again before */
 	UT_hash_handle hh;	/* by pid */
 };
 
@@ -72,6 +92,7 @@ struct node {
 	double scan_cpu_s;	/* CPU time spent scanning and attaching, ever */
 	double budget_scan_cpu_s;	/* ... at the start of the window */
 	bool no_park;		/* the CPU cap took the park probes */
+	bool no_escalation;	/* over the CPU cap in the last window */
 	bool over_memory;
 	uint64_t next_snapshot_ns;	/* --probes none: every process's next one */
 };
@@ -218,7 +239,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	pid = (pid_t)r->tgid;
 	HASH_FIND(hh, b->node->procs, &pid, sizeof(pid), e);
 	if (e && e->p.bin == b)
-		collector_on_record(e->p.pt.coll, r);
+		collector_on_record(e->p.escalated ? e->p.esc.coll : e->p.pt.coll, r);
 	return 0;
 }
 
@@ -244,18 +265,68 @@ static void add_stats(uint64_t *acc, const struct probeset *ps)
 		acc[i] += s[i];
 }
 
+/* Load and attach the binary's probes, its ring buffer polled; 0 or
+ * -errno with one line in err.  Without probes they serve escalated
+ * processes only: no park probe, the escalation's stack depth. */
+static int binary_probe(struct node *n, struct node_binary *b, char *err, size_t errlen)
+{
+	struct probeset_opts po = {
+		.park = n->o.park && !n->no_park && !n->o.probe_free,
+		.ringbuf_bytes = n->o.ringbuf_bytes,
+		.stack_depth = n->o.probe_free ? n->o.escalate_stack_depth : n->o.stack_depth,
+		.pid = 0,
+		.max_tracked = n->o.probe_free ? n->o.max_escalations : n->o.max_processes,
+	};
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ret;
+
+	ret = probeset_load(&b->ps, &b->t, &po, err, errlen);
+	if (ret)
+		return ret;
+	b->rb = ring_buffer__new(probeset_events_fd(&b->ps), on_record, b, NULL);
+	if (!b->rb) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot set up the ring buffer: %s", strerror(errno));
+		goto err_close_probes;
+	}
+	ev.data.ptr = b;
+	epoll_ctl(n->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(b->rb), &ev);
+	ret = probeset_attach(&b->ps, &b->t, &po, err, errlen);
+	if (ret)
+		goto err_free_rb;
+	b->probed = true;
+	return 0;
+
+err_free_rb:
+	epoll_ctl(n->epfd, EPOLL_CTL_DEL, ring_buffer__epoll_fd(b->rb), NULL);
+	ring_buffer__free(b->rb);
+	b->rb = NULL;
+err_close_probes:
+	probeset_close(&b->ps);
+	return ret;
+}
+
+/* Undoes binary_probe(): what is queued is fed first, the hit counters
+ * kept. */
+static void binary_unprobe(struct node *n, struct node_binary *b)
+{
+	if (!b->probed)
+		return;
+	add_stats(n->closed_stats, &b->ps);
+	probeset_detach(&b->ps);
+	if (b->rb) {
+		ring_buffer__consume(b->rb);
+		epoll_ctl(n->epfd, EPOLL_CTL_DEL, ring_buffer__epoll_fd(b->rb), NULL);
+		ring_buffer__free(b->rb);
+		b->rb = NULL;
+	}
+	probeset_close(&b->ps);
+	b->probed = false;
+}
+
 static void binary_close(struct node *n, struct node_binary *b)
 {
-	if (b->probed) {
-		add_stats(n->closed_stats, &b->ps);
-		probeset_detach(&b->ps);
-		if (b->rb) {
-			ring_buffer__consume(b->rb);
-			epoll_ctl(n->epfd, EPOLL_CTL_DEL, ring_buffer__epoll_fd(b->rb), NULL);
-			ring_buffer__free(b->rb);
-		}
-		probeset_close(&b->ps);
-	}
+	binary_unprobe(n, b);
 	target_close(&b->t);
 	HASH_DEL(n->bins, b);
 	free(b);
@@ -266,14 +337,6 @@ static void binary_close(struct node *n, struct node_binary *b)
  * yet).  Not Go, or unsupported: remembered as such. */
 static struct node_binary *binary_get(struct node *n, pid_t pid, const struct bin_key *key)
 {
-	struct probeset_opts po = {
-		.park = n->o.park && !n->no_park,
-		.ringbuf_bytes = n->o.ringbuf_bytes,
-		.stack_depth = n->o.stack_depth,
-		.pid = 0,
-		.max_tracked = n->o.max_processes,
-	};
-	struct epoll_event ev = { .events = EPOLLIN };
 	struct node_binary *b;
 	char arg[24], err[512];
 
@@ -295,34 +358,205 @@ static struct node_binary *binary_get(struct node *n, pid_t pid, const struct bi
 		}
 		return b;
 	}
-	if (n->o.probe_free) {
-		b->traceable = true;	/* its processes are read, nothing is loaded */
+	/* Without probes its processes are read; the probes come only when
+	 * one of them is escalated. */
+	if (!n->o.probe_free && binary_probe(n, b, err, sizeof(err))) {
+		say(n, "PID %d (%s): not traced: %s", (int)pid, b->t.exe_name, err);
+		n->h.refused_total++;
 		return b;
 	}
-	if (probeset_load(&b->ps, &b->t, &po, err, sizeof(err)))
-		goto err_refuse;
-	b->rb = ring_buffer__new(probeset_events_fd(&b->ps), on_record, b, NULL);
-	if (!b->rb) {
-		snprintf(err, sizeof(err), "cannot set up the ring buffer: %s", strerror(errno));
-		goto err_close_probes;
-	}
-	ev.data.ptr = b;
-	epoll_ctl(n->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(b->rb), &ev);
-	if (probeset_attach(&b->ps, &b->t, &po, err, sizeof(err)))
-		goto err_free_rb;
-	b->traceable = b->probed = true;
+	b->traceable = true;
 	return b;
+}
 
-err_free_rb:
-	epoll_ctl(n->epfd, EPOLL_CTL_DEL, ring_buffer__epoll_fd(b->rb), NULL);
-	ring_buffer__free(b->rb);
-	b->rb = NULL;
-err_close_probes:
-	probeset_close(&b->ps);
-err_refuse:
-	say(n, "PID %d (%s): not traced: %s", (int)pid, b->t.exe_name, err);
-	n->h.refused_total++;
-	return b;
+/* ---- escalation (probe-free node) ---- */
+
+static uint64_t seconds_ns(double s)
+{
+	return (uint64_t)(s * 1e9);
+}
+
+/* The window's counts into the process's sums over windows. */
+static void fold_exact_counts(struct node_entry *e)
+{
+	const struct site **sites;
+	struct exact_site *x;
+	size_t i, ns = 0;
+
+	sites = collector_sorted_sites(e->p.esc.coll, &ns);
+	for (i = 0; sites && i < ns; i++) {
+		HASH_FIND(hh, e->exact, &sites[i]->gopc, sizeof(sites[i]->gopc), x);
+		if (!x) {
+			x = calloc(1, sizeof(*x));
+			if (!x)
+				break;	/* the counter stays where it was */
+			x->gopc = sites[i]->gopc;
+			HASH_ADD(hh, e->exact, gopc, sizeof(x->gopc), x);
+		}
+		x->created += sites[i]->created;
+		x->exited += sites[i]->exited;
+	}
+	free(sites);
+}
+
+bool node_exact_counts(const struct node_process *p, uint64_t gopc, uint64_t *created,
+		       uint64_t *exited)
+{
+	const struct node_entry *e = (const struct node_entry *)p;
+	const struct exact_site *x;
+	const struct site *s = p->escalated ? collector_find_site(p->esc.coll, gopc) : NULL;
+
+	HASH_FIND(hh, e->exact, &gopc, sizeof(gopc), x);
+	*created = (x ? x->created : 0) + (s ? s->created : 0);
+	*exited = (x ? x->exited : 0) + (s ? s->exited : 0);
+	return x || s;
+}
+
+/*
+ * The window ends (its time is up, the CPU cap, the process went, gostray
+ * stops): one instant ends its counts, the caller hears of them, they are
+ * summed, and the probes go from the process, and from its binary when
+ * no other process of it is escalated.
+ */
+static void escalation_end(struct node *n, struct node_entry *e, const char *why)
+{
+	struct node_binary *b = e->p.bin;
+
+	if (!e->p.escalated)
+		return;
+	collector_cut(e->p.esc.coll, monotonic_ns());
+	probeset_track(&b->ps, (uint32_t)e->p.pid, false);
+	drain_all(n);
+	if (n->o.escalation_over)
+		n->o.escalation_over(&e->p, why, n->o.escalation_ctx);
+	fold_exact_counts(e);
+	say(n, "PID %d (%s): escalation over (%s), probes detached", (int)e->p.pid,
+	    e->p.exe_base, why);
+	e->p.escalated = false;
+	tracedproc_close(&e->p.esc);
+	n->h.escalations_active--;
+	e->next_escalation_ns = monotonic_ns() + seconds_ns(n->o.escalate_window_s);
+	if (--b->nescalated == 0)
+		binary_unprobe(n, b);
+}
+
+/* Probes on the process for a window, a tracedproc of their own; the
+ * snapshots go on beside it. */
+static int escalation_start(struct node *n, struct node_entry *e, const struct diagnosis *d,
+			    uint64_t now)
+{
+	struct node_binary *b = e->p.bin;
+	char err[512];
+	int ret;
+
+	if (!b->probed) {
+		ret = binary_probe(n, b, err, sizeof(err));
+		if (ret)
+			goto err_say;
+	}
+	ret = tracedproc_open(&e->p.esc, &e->p.t, probeset_read_stack, &b->ps,
+			      b->ps.stack_depth, err, sizeof(err));
+	if (ret)
+		goto err_unprobe;
+	e->p.escalated = true;	/* its records go to esc from here on */
+	b->nescalated++;
+	if (probeset_track(&b->ps, (uint32_t)e->p.pid, true)) {
+		ret = -errno;
+		snprintf(err, sizeof(err), "cannot track it in BPF: %s", strerror(errno));
+		goto err_unescalate;
+	}
+	ret = tracedproc_baseline(&e->p.esc, monotonic_ns(), drain_all, n, err, sizeof(err));
+	if (ret)
+		goto err_untrack;
+	e->window_end_ns = now + seconds_ns(n->o.escalate_window_s);
+	e->p.escalations++;
+	n->h.escalations_total++;
+	n->h.escalations_active++;
+	say(n, "PID %d (%s): site %s (%s:%d) %s: probes attached for %.0f s", (int)e->p.pid,
+	    e->p.exe_base, d->site->info.function, d->site->info.file, d->site->info.line,
+	    verdict_name(d->verdict.kind), n->o.escalate_window_s);
+	return 0;
+
+err_untrack:
+	probeset_track(&b->ps, (uint32_t)e->p.pid, false);
+	drain_all(n);
+err_unescalate:
+	e->p.escalated = false;
+	b->nescalated--;
+	tracedproc_close(&e->p.esc);
+err_unprobe:
+	if (b->nescalated == 0)
+		binary_unprobe(n, b);
+err_say:
+	say(n, "PID %d (%s): cannot escalate: %s", (int)e->p.pid, e->p.exe_base, err);
+	n->h.escalations_failed++;
+	e->next_escalation_ns = now + seconds_ns(n->o.escalate_window_s);
+	return ret;
+}
+
+/*
+ * The suspect or leak site of the process, not escalated for yet, that
+ * asks for a window (a leak before a suspect), NULL when none; with
+ * remember, every such site is marked as asked (once per site).
+ */
+static const struct diagnosis *sites_asking(struct node_entry *e, const struct diagnosis *d,
+					    size_t nd, bool remember)
+{
+	const struct diagnosis *first = NULL;
+	struct asked_site *a;
+	size_t i;
+
+	for (i = 0; i < nd; i++) {
+		if (d[i].verdict.kind == VERDICT_OK)
+			continue;
+		HASH_FIND(hh, e->asked, &d[i].site->gopc, sizeof(d[i].site->gopc), a);
+		if (a)
+			continue;
+		if (!first || d[i].verdict.kind > first->verdict.kind)
+			first = &d[i];
+		if (remember && (a = calloc(1, sizeof(*a)))) {
+			a->gopc = d[i].site->gopc;
+			HASH_ADD(hh, e->asked, gopc, sizeof(a->gopc), a);
+		}
+	}
+	return first;
+}
+
+/*
+ * After a snapshot of a probe-free process: a site suspect or leak that
+ * did not ask before opens a window, if one is free (max_escalations) and
+ * the CPU cap allows it; else it asks again at the next snapshot, counted.
+ */
+static void maybe_escalate(struct node *n, struct node_entry *e, uint64_t now)
+{
+	struct diagnose_ctx dc = {
+		.c = e->p.pt.coll,
+		.go_minor = e->p.t.minor,
+		.start_ns = e->p.pt.attach_ns,
+		.now_ns = now,
+	};
+	const struct diagnosis *ask;
+	struct diagnosis *d;
+	size_t nd = 0;
+
+	if (n->o.escalate_window_s <= 0 || e->p.escalated || now < e->next_escalation_ns)
+		return;
+	d = diagnose_all(&dc, &nd);
+	ask = d ? sites_asking(e, d, nd, false) : NULL;
+	if (!ask)
+		goto out;
+	if (n->no_escalation) {
+		n->h.escalations_refused_cpu++;
+		goto out;
+	}
+	if (n->h.escalations_active >= n->o.max_escalations) {
+		n->h.escalations_refused_max++;
+		goto out;
+	}
+	sites_asking(e, d, nd, true);
+	escalation_start(n, e, ask, now);
+out:
+	free(d);
 }
 
 /* ---- processes ---- */
@@ -347,12 +581,16 @@ static void skip(struct node *n, pid_t pid, uint64_t start_ticks, const struct b
 static void process_forget(struct node *n, struct node_entry *e, const char *why)
 {
 	struct node_binary *b = e->p.bin;
+	struct exact_site *x, *xtmp;
+	struct asked_site *a, *atmp;
 
+	escalation_end(n, e, why);
 	/* One instant ends its counts, as in capture: records of it drained
 	 * from here on, stamped after, do not count (without probes: its last
 	 * snapshot is the end). */
-	collector_cut(e->p.pt.coll, b->probed ? monotonic_ns() : e->p.pt.last_snapshot_ns + 1);
-	if (b->probed) {
+	collector_cut(e->p.pt.coll, n->o.probe_free ? e->p.pt.last_snapshot_ns + 1 :
+			monotonic_ns());
+	if (!n->o.probe_free) {
 		probeset_track(&b->ps, (uint32_t)e->p.pid, false);
 		probeset_forget_parks(&b->ps, (uint32_t)e->p.pid);
 		drain_all(n);
@@ -362,6 +600,14 @@ static void process_forget(struct node *n, struct node_entry *e, const char *why
 		e->p.free_user(e->p.user);
 	tracedproc_close(&e->p.pt);
 	target_close(&e->p.t);
+	HASH_ITER(hh, e->exact, x, xtmp) {
+		HASH_DEL(e->exact, x);
+		free(x);
+	}
+	HASH_ITER(hh, e->asked, a, atmp) {
+		HASH_DEL(e->asked, a);
+		free(a);
+	}
 	HASH_DEL(n->procs, e);
 	free(e);
 	n->h.forgotten_total++;
@@ -398,7 +644,7 @@ static void process_attach(struct node *n, pid_t pid, uint64_t start_ticks,
 		goto err_refuse;
 	/* The self-check reads this process's goroutines with the binary's
 	 * offsets before its records are kept. */
-	if (!b->probed) {
+	if (n->o.probe_free) {
 		if (tracedproc_open_probe_free(&e->p.pt, &e->p.t, err, sizeof(err)))
 			goto err_close_target;
 		HASH_ADD(hh, n->procs, p.pid, sizeof(e->p.pid), e);
@@ -419,7 +665,8 @@ static void process_attach(struct node *n, pid_t pid, uint64_t start_ticks,
 attached:
 	n->h.attached_total++;
 	say(n, "PID %d (%s, %s): attached%s, %zu goroutines%s%s", (int)pid, exe_base,
-	    gobin_go_version(b->t.gb), b->probed ? "" : " without probes", e->p.pt.baseline_live,
+	    gobin_go_version(b->t.gb), n->o.probe_free ? " without probes" : "",
+	    e->p.pt.baseline_live,
 	    e->p.container_id[0] ? ", container " : "",
 	    e->p.container_id[0] ? e->p.container_id : "");
 	return;
@@ -586,8 +833,18 @@ static void check_budget(struct node *n, uint64_t now)
 	 * steady cost, records and snapshots. */
 	used = ((cpu - n->budget_cpu_s) - (n->scan_cpu_s - n->budget_scan_cpu_s)) * 1e9 /
 	       (double)(BUDGET_WINDOW_NS) * 100;
+	/* Without probes the cost over the cap is the escalations': they end,
+	 * and none opens until a window is under the cap again. */
+	n->no_escalation = n->budget_next_ns && n->o.max_cpu_pct > 0 && used > n->o.max_cpu_pct &&
+			   n->o.probe_free;
+	if (n->no_escalation) {
+		struct node_entry *e, *etmp;
+
+		HASH_ITER(hh, n->procs, e, etmp)
+			escalation_end(n, e, "over the CPU cap");
+	}
 	if (n->budget_next_ns && n->o.max_cpu_pct > 0 && used > n->o.max_cpu_pct &&
-	    !n->no_park) {
+	    !n->no_park && !n->o.probe_free) {
 		n->no_park = true;
 		HASH_ITER(hh, n->bins, b, tmp)
 			if (b->probed && probeset_detach_kind(&b->ps, PROBE_PARK))
@@ -665,8 +922,13 @@ int node_poll(struct node *n, int timeout_ms)
 				process_forget(n, e, ret == -ESRCH ? "exited" : err);
 				continue;
 			}
+			maybe_escalate(n, e, now);
 		}
+		if (e->p.escalated && now >= e->window_end_ns)
+			escalation_end(n, e, "window over");
 		collector_sample(e->p.pt.coll, now, false);
+		if (e->p.escalated)
+			collector_sample(e->p.esc.coll, now, false);
 	}
 	if (snapshots_due)
 		n->next_snapshot_ns = now + snapshot_interval_ns(n);
@@ -702,9 +964,12 @@ void node_refresh_waits(struct node *n)
 	struct node_entry *e, *tmp;
 	struct node_binary *b, *btmp;
 
-	HASH_ITER(hh, n->procs, e, tmp)
+	HASH_ITER(hh, n->procs, e, tmp) {
 		if (!e->p.pt.diff)	/* snapshots set them without probes */
 			tracedproc_refresh_waits(&e->p.pt, drain_all, n);
+		if (e->p.escalated)	/* what the window's goroutines wait on */
+			tracedproc_refresh_waits(&e->p.esc, drain_all, n);
+	}
 	if (n->o.park)
 		HASH_ITER(hh, n->bins, b, btmp)
 			if (b->probed)
@@ -728,6 +993,7 @@ void node_health(const struct node *n, struct node_health *h)
 	*h = n->h;
 	h->cpu_capped = n->no_park;
 	h->park_counted = n->o.park;
+	h->escalating = n->o.probe_free && n->o.escalate_window_s > 0;
 	h->processes = HASH_COUNT(n->procs);
 	h->binaries = 0;
 	memcpy(s, n->closed_stats, sizeof(s));

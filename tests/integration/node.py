@@ -78,7 +78,7 @@ def case_scenario(c, args, versions, shared):
         q.ready()
     absent = [(zx.pid, "excluded by --exclude-exe"), (zf.pid, "outside --include-exe")]
     pre = list(z.values())
-    g, url = start_node(c, args, "gsn" + tok, ["--exclude-exe", "xcl", "--top-sites", "100", "--park"],
+    g, url = start_node(c, args, "gsn" + tok, ["--probes", "all", "--exclude-exe", "xcl", "--top-sites", "100", "--park"],
                         shared)
     t_node = t0 = time.monotonic()
     last = {}
@@ -173,7 +173,7 @@ def case_top_sites(c, args, versions, shared):
     v = versions[-1]
     q = Zoo(c, "zoo", copy_binary(c, args, v, "static", "gst%s-%s" % (tok, v)), v).ready()
     truth = q.truth()
-    g, url = start_node(c, args, "gst" + tok, ["--top-sites", "5"], shared)
+    g, url = start_node(c, args, "gst" + tok, ["--probes", "all", "--top-sites", "5"], shared)
     by_line = {m: name for name, m in marks.items()}
 
     def errors_of(s):
@@ -247,7 +247,7 @@ def case_churn(c, args, versions, shared):
     # 20% of a core now and then, and the cap then detaches every park
     # probe for good; fds and RSS are compared with the same probes
     # attached before and after.  (The scenario keeps the default cap.)
-    g, url = start_node(c, args, "gsc" + tok, ["--top-sites", "100", "--max-cpu", "0"], shared)
+    g, url = start_node(c, args, "gsc" + tok, ["--probes", "all", "--top-sites", "100", "--max-cpu", "0"], shared)
 
     def only_steady(s):
         errs = global_errors(s, [steady], [])
@@ -359,7 +359,7 @@ def case_exec(c, args, versions, shared):
     marks = it.find_markers(it.ZOO_DIR)
     v = versions[-1]
     path = copy_binary(c, args, v, "static", "gse%s-%s" % (tok, v))
-    g, url = start_node(c, args, "^(gse%s-.*|bash)$" % tok)
+    g, url = start_node(c, args, "^(gse%s-.*|bash)$" % tok, ["--probes", "all"])
     truth_path = os.path.join(c.tmpdir(), "exec.truth.json")
     sh = it.Proc(c, "bash-exec", ["bash", "-c", "sleep %d; exec %s -truth %s" % (
         2 * SCAN_INTERVAL + 1, path, truth_path)])
@@ -391,7 +391,7 @@ def case_budget(c, args, versions, shared):
     z = it.Proc(c, "zoo-churn", [path, "-truth", truth_path, "-churn", "400000"])
     c.show.append(("zoo-churn", z, "err"))
     z.wait_line("out", lambda l: l.startswith("READY "), c.left(30), "READY line")
-    g, url = start_node(c, args, "^gsb" + tok, ["--park", "--max-cpu", "0.1"])
+    g, url = start_node(c, args, "^gsb" + tok, ["--probes", "all", "--park", "--max-cpu", "0.1"])
     g.wait_line("err", mentions(z.pid, "attached"), c.left(15), "'attached' line")
     z.signal(signal.SIGUSR1)
 
@@ -421,7 +421,7 @@ def case_probe_free(c, args, versions, shared):
     tok = secrets.token_hex(3)
     marks = it.find_markers(it.ZOO_DIR)
     vs = sorted(set([versions[0], versions[-1]]), key=it.version_tuple)
-    g, url = start_node(c, args, "^gsf%s-" % tok, ["--probes", "none", "--interval", "1s"])
+    g, url = start_node(c, args, "^gsf%s-" % tok, ["--probes", "none", "--interval", "1s", "--escalate-window", "0"])
     zoos = []
     for v in vs:
         path = copy_binary(c, args, v, "static", "gsf%s-%s" % (tok, v))
@@ -465,6 +465,100 @@ def case_probe_free(c, args, versions, shared):
     c.check(g.wait(c.left(20), "exit after SIGINT") == 0, "gostray node did not exit 0 on SIGINT")
 
 
+def case_escalation(c, args, versions, shared):
+    """Node's default, --probes none, escalating: the demo service under its
+    own load (3 leaking handlers) and an idle copy of it (another binary),
+    read every second.  The loaded one turns leak and gets probes for a 6 s
+    window: its binary alone probed (gostray_attached_binaries 1, probe
+    hits), mode `escalated`, exact created/exited counters exported for it
+    alone and never going back; the window's log names a leak site
+    (file:line) with its creations and creation path; then the probes go
+    (binaries 0, mode `snapshots`, counters gone).  The idle one is never
+    escalated."""
+    tok = secrets.token_hex(3)
+    v = versions[-1]
+    marks = it.find_markers(it.DEMO_DIR)
+    src = it.binary(args, v, "leakyservice", "static")
+    if not os.path.exists(src):
+        raise CaseFail("no demo binary %s" % src)
+    paths = {}
+    for k in ("leaky", "calm"):
+        paths[k] = os.path.join(c.tmpdir(), "gsq%s-%s" % (tok, k))
+        shutil.copyfile(src, paths[k])
+        os.chmod(paths[k], 0o755)
+    leaky, _ = it.start_target(c, "leaky", [paths["leaky"], "-addr", "127.0.0.1:0", "-load",
+                                            "-rate", "100"], "leakyservice: listening")
+    calm, _ = it.start_target(c, "calm", [paths["calm"], "-addr", "127.0.0.1:0"],
+                              "leakyservice: listening")
+    g, url = start_node(c, args, "^gsq%s-" % tok, ["--interval", "1s", "--escalate-window", "6s"])
+    g.wait_line("err", mentions(leaky.pid, "probes attached for 6 s"), c.left(40),
+                "'probes attached' line for the loaded service")
+    leak_files = {marks[n] for n in it.DEMO_LEAK_SITES}
+    seen = {}       # (site_file, site_line) -> last created_total shown
+
+    def in_window(sc):
+        errs = []
+        if sc.one("gostray_process_mode", pid=leaky.pid, mode="escalated") != 1:
+            errs.append("loaded service not in mode escalated")
+        if sc.one("gostray_process_mode", pid=calm.pid, mode="snapshots") != 1:
+            errs.append("idle service not in mode snapshots")
+        if sc.one("gostray_attached_binaries") != 1:
+            errs.append("binaries with probes %r, want 1" % sc.one("gostray_attached_binaries"))
+        if sc.get("gostray_goroutines_created_total", pid=calm.pid):
+            errs.append("counters exported for the idle service")
+        created = [(l, val) for l, val in sc.get("gostray_goroutines_created_total", pid=leaky.pid)
+                   if (os.path.basename(l["site_file"]), int(l["site_line"])) in leak_files]
+        if not any(val > 0 for _, val in created):
+            errs.append("no created_total > 0 at a leak site of the loaded service")
+        for l, val in created:
+            key = (l["site_file"], l["site_line"])
+            if val < seen.get(key, 0):
+                errs.append("created_total of %s:%s went back: %d -> %d" % (key + (seen[key], val)))
+            seen[key] = max(seen.get(key, 0), val)
+        return errs
+    sc = poll(c, url, in_window, 6, "the window in the metrics")
+    if sc is not None:
+        c.check((sc.one("gostray_escalations_active") or 0) >= 1, "gostray_escalations_active %r"
+                % sc.one("gostray_escalations_active"))
+        hits = sc.one("gostray_probe_hits_total", probe="create") or 0
+        c.check(hits > 0, "no creation probe hit during the window")
+    if c.errors:
+        raise CaseFail(c.errors[0])
+    g.wait_line("err", mentions(leaky.pid, "escalation over (window over)"), c.left(15),
+                "'escalation over' line")
+    lines = g.lines["err"]
+    head = [i for i, l in enumerate(lines) if mentions(leaky.pid, "escalation window of")(l)]
+    window = []
+    if c.check(head, "no 'escalation window of' line for the loaded service"):
+        for l in lines[head[0] + 1:]:
+            if not l.startswith("gostray: node:   "):
+                break
+            window.append(l)
+    named = [l for l in window for f, n in leak_files if "%s:%d)" % (f, n) in l
+             and re.search(r"created [1-9]", l) and "created from" in l]
+    c.check(named, "the window's log names no leak site with creations and a creation path: %r"
+            % window)
+
+    def after(sc):
+        errs = []
+        if sc.one("gostray_process_mode", pid=leaky.pid, mode="snapshots") != 1:
+            errs.append("loaded service not back in mode snapshots")
+        if sc.one("gostray_attached_binaries") != 0:
+            errs.append("binaries with probes %r after the window" % sc.one("gostray_attached_binaries"))
+        if sc.get("gostray_goroutines_created_total", pid=leaky.pid) and \
+                sc.one("gostray_escalations_active") == 0:
+            errs.append("counters exported after the window")
+        return errs
+    poll(c, url, after, 10, "the metrics after the window")
+    c.check(not any(mentions(calm.pid, "probes attached")(l) for l in g.lines["err"]),
+            "the idle service was escalated")
+    for p in (leaky, calm):
+        p.signal(signal.SIGTERM)
+        p.wait(c.left(10), "exit after SIGTERM")
+    g.signal(signal.SIGINT)
+    c.check(g.wait(c.left(20), "exit after SIGINT") == 0, "gostray node did not exit 0 on SIGINT")
+
+
 def run_node_cases(runner, args, versions):
     """Registers the node cases with run.py's Runner.  args: gostray,
     go_bins (absolute), keep, only (run.py's arguments)."""
@@ -479,6 +573,7 @@ def run_node_cases(runner, args, versions):
     runner.case("node/exec", case_exec, 60, args, have, shared)
     runner.case("node/budget", case_budget, 150, args, have, shared)
     runner.case("node/probe-free", case_probe_free, 90, args, have, shared)
+    runner.case("node/escalation", case_escalation, 90, args, have, shared)
     if shutil.which("promtool"):
         runner.case("node/promtool", case_promtool, 60, shared)
     elif promtool_provided():

@@ -100,7 +100,9 @@ static const char expected_small[] =
 	"# TYPE gostray_process_sites_other gauge\n"
 	"gostray_process_sites_other{pid=\"4242\",exe=\"leakyservice\",container_id=\"3f2a\",pod=\"\"} 1\n"
 	"# HELP gostray_process_mode How a process is traced: mode=\"probes\" (uprobes: exact "
-	"counters), or mode=\"snapshots\" (--probes none: live counts and verdicts only); always 1.\n"
+	"counters), mode=\"snapshots\" (--probes none: live counts and verdicts only), or "
+	"mode=\"escalated\" (snapshots, and probes for a window: counters of the windows); "
+	"always 1.\n"
 	"# TYPE gostray_process_mode gauge\n"
 	"gostray_process_mode{pid=\"4242\",exe=\"leakyservice\",container_id=\"3f2a\",pod=\"\",mode=\"probes\"} 1\n"
 	"# HELP gostray_process_info A traced Go process: always 1.\n"
@@ -199,6 +201,48 @@ static void test_probe_free_process(void **state)
 	free(text);
 	promtext_cardinality_free(&card_a);
 	promtext_cardinality_free(&card_b);
+}
+
+/* A probe-free process in an escalation window: its counters (the
+ * windows' exact sums) exported, mode "escalated"; the escalation
+ * families only when node escalates. */
+static void test_escalated_process(void **state)
+{
+	const struct promtext_site sites[] = {
+		{ .key = 0x401000, .function = "main.leak", .file = "/src/a.go", .line = 7,
+		  .live = 40, .created = 12, .exited = 2, .verdict = 2 },
+	};
+	struct promtext_cardinality card;
+	struct promtext_process p = {
+		.pid = 1, .exe = "a", .go_version = "go1.22.1", .sites = sites, .nsites = 1,
+		.card = &card, .probe_free = true, .escalated = true,
+	};
+	struct promtext_self self = { .escalating = true, .escalations_total = 3,
+				      .escalations_active = 1 };
+	char *text;
+
+	(void)state;
+	assert_int_equal(promtext_cardinality_init(&card, 5), 0);
+	text = render(&p, 1, &self);
+	assert_non_null(strstr(text, "gostray_goroutines_created_total{pid=\"1\",exe=\"a\","
+				     "container_id=\"\",pod=\"\",site_function=\"main.leak\","
+				     "site_file=\"/src/a.go\",site_line=\"7\"} 12\n"));
+	assert_non_null(strstr(text, "gostray_goroutines_exited_total{pid=\"1\""));
+	assert_non_null(strstr(text, "gostray_process_mode{pid=\"1\",exe=\"a\",container_id=\"\","
+				     "pod=\"\",mode=\"escalated\"} 1\n"));
+	assert_non_null(strstr(text, "\ngostray_escalations_total 3\n"));
+	assert_non_null(strstr(text, "\ngostray_escalations_active 1\n"));
+	free(text);
+	/* the window over: no counter, and no escalation family without
+	 * escalation */
+	p.escalated = false;
+	self.escalating = false;
+	text = render(&p, 1, &self);
+	assert_null(strstr(text, "gostray_goroutines_created_total{pid=\"1\""));
+	assert_non_null(strstr(text, "mode=\"snapshots\"} 1\n"));
+	assert_null(strstr(text, "gostray_escalations_total"));
+	free(text);
+	promtext_cardinality_free(&card);
 }
 
 static void test_no_process(void **state)
@@ -650,6 +694,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exposition_exact),
 		cmocka_unit_test(test_probe_free_process),
+		cmocka_unit_test(test_escalated_process),
 		cmocka_unit_test(test_no_process),
 		cmocka_unit_test(test_label_clean),
 		cmocka_unit_test(test_hostile_names),
