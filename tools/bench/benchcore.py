@@ -98,7 +98,7 @@ def build(args, out):
     if not os.access(args.gostray, os.X_OK):
         say("building gostray")
         run(["make", "-C", REPO, "gostray"])
-    if ("http" in args.workloads or args.dump) and not shutil.which("hey"):
+    if ("http" in args.workloads or args.dump or args.snapshots) and not shutil.which("hey"):
         say("installing Debian's hey (HTTP load generator)")
         run(["apt-get", "install", "-y", "-qq", "hey"],
             env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
@@ -111,7 +111,7 @@ def build(args, out):
     env = dict(os.environ, GOTOOLCHAIN="local", GOWORK="off", GOFLAGS="-mod=mod",
                CGO_ENABLED="0")
     bins = {}
-    for w in args.workloads + ([DUMP_WORKLOAD] if args.dump or args.attach else []):
+    for w in args.workloads + ([DUMP_WORKLOAD] if args.dump or args.attach or args.snapshots else []):
         bins[w] = os.path.join(out, "go" + args.go, w)
         run([go, "build", "-o", bins[w], "."], env=env,
             cwd=os.path.join(HERE, "workloads", w))

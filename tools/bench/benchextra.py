@@ -186,23 +186,67 @@ def count_check(args, srv, tmp, recs, checks, when):
     return rec["goroutines"]
 
 
-def run_dump_bench(args, binary):
+def start_dump_target(args, binary, goroutines, what):
+    """workloads/dumptarget parking `goroutines`, ready: (process, its
+    ready line {pid, addr, parked, goroutines}, seconds to ready)."""
     env = dict(os.environ, GOMAXPROCS=str(args.gomaxprocs))
-    tmp = tempfile.mkdtemp(prefix="gostray-bench-dump.")
-    t_start = time.monotonic()
-    srv_p = subprocess.Popen(pinned(args, "server") + [binary, "-n", str(args.dump_goroutines)],
+    t0 = time.monotonic()
+    srv_p = subprocess.Popen(pinned(args, "server") + [binary, "-n", str(goroutines)],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
                              text=True)
-    out = Lines(srv_p.stdout)
+    line = Lines(srv_p.stdout).next(300)
+    if not line:
+        stop_dump_target(srv_p)
+        raise RuntimeError("%s did not start" % DUMP_WORKLOAD)
+    srv = json.loads(line)
+    startup_s = time.monotonic() - t0
+    say("%s: %s parked %d goroutines in %.1f s (NumGoroutine %d)" % (
+        what, DUMP_WORKLOAD, srv["parked"], startup_s, srv["goroutines"]))
+    return srv_p, srv, startup_s
+
+
+def stop_dump_target(srv_p):
+    """dumptarget exits when its stdin closes."""
+    try:
+        srv_p.stdin.close()
+    except BrokenPipeError:
+        pass
+    try:
+        srv_p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        srv_p.kill()
+        srv_p.wait()
+
+
+def hey_phase(args, url, seconds):
+    """hey -z seconds against url: (latencies of the 200s in s, errors,
+    hey's wall time)."""
+    t0 = time.monotonic()
+    hey = subprocess.run(pinned(args, "server") +
+                         ["hey", "-z", "%gs" % seconds, "-c", str(HEY_CONCURRENCY),
+                          "-o", "csv", url],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wall = time.monotonic() - t0
+    if hey.returncode:
+        raise RuntimeError("hey failed: " + hey.stderr.strip())
+    lat, errors = [], 0
+    for row in hey.stdout.splitlines()[1:]:
+        f = row.split(",")
+        if len(f) < 7:
+            continue
+        if f[6] == "200":
+            lat.append(float(f[0]))
+        else:
+            errors += 1
+    return lat, errors, wall
+
+
+def run_dump_bench(args, binary):
+    tmp = tempfile.mkdtemp(prefix="gostray-bench-dump.")
+    t_start = time.monotonic()
+    srv_p, srv, startup_s = start_dump_target(args, binary, args.dump_goroutines, "dump")
     phases, dumps, checks = [], [], []
     try:
-        line = out.next(300)
-        if not line:
-            raise RuntimeError("%s did not start" % DUMP_WORKLOAD)
-        srv = json.loads(line)
-        startup_s = time.monotonic() - t_start
-        say("dump: %s parked %d goroutines in %.1f s (NumGoroutine %d)" % (
-            DUMP_WORKLOAD, srv["parked"], startup_s, srv["goroutines"]))
         base = count_check(args, srv, tmp, dumps, checks, "start")
         url = "http://%s/" % srv["addr"]
         total = args.dump_reps * len(DUMP_PHASES)
@@ -214,24 +258,10 @@ def run_dump_bench(args, binary):
                 if loop:
                     loop.start()
                 t0 = time.monotonic()
-                hey = subprocess.run(pinned(args, "server") +
-                                     ["hey", "-z", "%gs" % args.dump_phase,
-                                      "-c", str(HEY_CONCURRENCY), "-o", "csv", url],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
-                hey_s = time.monotonic() - t0
-                recs = loop.stop() if loop else []
-                if hey.returncode:
-                    raise RuntimeError("hey failed: " + hey.stderr.strip())
-                lat, errors = [], 0
-                for row in hey.stdout.splitlines()[1:]:
-                    f = row.split(",")
-                    if len(f) < 7:
-                        continue
-                    if f[6] == "200":
-                        lat.append(float(f[0]))
-                    else:
-                        errors += 1
+                try:
+                    lat, errors, hey_s = hey_phase(args, url, args.dump_phase)
+                finally:
+                    recs = loop.stop() if loop else []
                 for r in recs:
                     r.update(phase=ph, rep=rep)
                     if "goroutines" in r:
@@ -252,15 +282,7 @@ def run_dump_bench(args, binary):
                 phases.append(phase)
         count_check(args, srv, tmp, dumps, checks, "end")
     finally:
-        try:
-            srv_p.stdin.close()
-        except BrokenPipeError:
-            pass
-        try:
-            srv_p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            srv_p.kill()
-            srv_p.wait()
+        stop_dump_target(srv_p)
         shutil.rmtree(tmp, ignore_errors=True)
 
     # Pooled over the repetitions of each phase, and per repetition.
