@@ -329,16 +329,21 @@ def run_one(args, workload, config, binary, helper, info):
             if p and p.poll() is None:
                 p.kill()
                 p.wait()
-        try:
-            wl.stdin.close()
-        except BrokenPipeError:
-            pass
-        try:
-            wl.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            wl.kill()
-            wl.wait()
+        close_stdin_and_wait(wl, 10)
     return rec
+
+
+def close_stdin_and_wait(p, timeout):
+    """The workloads exit when their stdin closes; killed past timeout."""
+    try:
+        p.stdin.close()
+    except BrokenPipeError:
+        pass
+    try:
+        p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
 
 
 # ---------------------------------------------------------------- figures

@@ -206,16 +206,7 @@ def start_dump_target(args, binary, goroutines, what):
 
 
 def stop_dump_target(srv_p):
-    """dumptarget exits when its stdin closes."""
-    try:
-        srv_p.stdin.close()
-    except BrokenPipeError:
-        pass
-    try:
-        srv_p.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        srv_p.kill()
-        srv_p.wait()
+    close_stdin_and_wait(srv_p, 30)
 
 
 def hey_phase(args, url, seconds):
