@@ -41,6 +41,12 @@ Cases:
   node/exec       a shell that execs the zoo: traced once it is Go, exact.
   node/budget     --park --max-cpu 0.1 under heavy churn: the park probes go, the
                   metrics say so, the counts stay exact.
+  node/probe-free, node/escalation, node/escalation-limit, node/escalation-cpu
+                  node's default without probes: exact live series, no
+                  probe hit; escalation of a loaded service alone, for a
+                  window, exact counters that never go back; at most
+                  --max-escalations at once, the others in turn; a window
+                  ended by the CPU cap.
   node/promtool   `promtool check metrics` on the expositions scraped by
                   the cases above (SKIP line, no failure, when promtool is
                   absent and tools/install-deps.sh does not provide it).
@@ -478,14 +484,7 @@ def case_escalation(c, args, versions, shared):
     tok = secrets.token_hex(3)
     v = versions[-1]
     marks = it.find_markers(it.DEMO_DIR)
-    src = it.binary(args, v, "leakyservice", "static")
-    if not os.path.exists(src):
-        raise CaseFail("no demo binary %s" % src)
-    paths = {}
-    for k in ("leaky", "calm"):
-        paths[k] = os.path.join(c.tmpdir(), "gsq%s-%s" % (tok, k))
-        shutil.copyfile(src, paths[k])
-        os.chmod(paths[k], 0o755)
+    paths = {k: copy_demo(c, args, v, "gsq%s-%s" % (tok, k)) for k in ("leaky", "calm")}
     leaky, _ = it.start_target(c, "leaky", [paths["leaky"], "-addr", "127.0.0.1:0", "-load",
                                             "-rate", "100"], "leakyservice: listening")
     calm, _ = it.start_target(c, "calm", [paths["calm"], "-addr", "127.0.0.1:0"],
@@ -540,11 +539,7 @@ def case_escalation(c, args, versions, shared):
             % window)
 
     def after(sc):
-        errs = []
-        if sc.one("gostray_process_mode", pid=leaky.pid, mode="snapshots") != 1:
-            errs.append("loaded service not back in mode snapshots")
-        if sc.one("gostray_attached_binaries") != 0:
-            errs.append("binaries with probes %r after the window" % sc.one("gostray_attached_binaries"))
+        errs = unescalated_errors(sc, leaky.pid)
         if sc.get("gostray_goroutines_created_total", pid=leaky.pid) and \
                 sc.one("gostray_escalations_active") == 0:
             errs.append("counters exported after the window")
@@ -555,6 +550,66 @@ def case_escalation(c, args, versions, shared):
     for p in (leaky, calm):
         p.signal(signal.SIGTERM)
         p.wait(c.left(10), "exit after SIGTERM")
+    g.signal(signal.SIGINT)
+    c.check(g.wait(c.left(20), "exit after SIGINT") == 0, "gostray node did not exit 0 on SIGINT")
+
+
+def case_escalation_limit(c, args, versions, shared):
+    """--max-escalations 1 with two loaded demo services (two binaries):
+    never both escalated in a scrape, the second one's wait counted in
+    gostray_budget_drops_total{what="escalations_over_max"}, and it is
+    escalated once the first one's 4 s window is over."""
+    tok = secrets.token_hex(3)
+    svcs = []
+    for k in ("one", "two"):
+        path = copy_demo(c, args, versions[-1], "gsl%s-%s" % (tok, k))
+        svc, _ = it.start_target(c, k, [path, "-addr", "127.0.0.1:0", "-load", "-rate", "100"],
+                                 "leakyservice: listening")
+        svcs.append(svc)
+    g, url = start_node(c, args, "^gsl%s-" % tok, ["--interval", "1s", "--escalate-window", "4s",
+                                                  "--max-escalations", "1"])
+    t0 = time.monotonic()
+    both_seen, waited = False, 0
+    while time.monotonic() - t0 < 30:
+        try:
+            sc = scrape(url)
+        except OSError:
+            time.sleep(0.3)
+            continue
+        esc = [p.pid for p in svcs if sc.one("gostray_process_mode", pid=p.pid, mode="escalated")]
+        c.check(len(esc) <= 1, "both services escalated at once (--max-escalations 1)")
+        waited = max(waited, sc.one("gostray_budget_drops_total", what="escalations_over_max") or 0)
+        if all(any(mentions(p.pid, "probes attached")(l) for l in g.lines["err"]) for p in svcs):
+            both_seen = True
+            break
+        time.sleep(0.3)
+    c.check(both_seen, "not both services escalated in turn within 30 s")
+    c.check(waited >= 1, "escalations_over_max %r, want >= 1" % waited)
+    for p in svcs:
+        p.signal(signal.SIGTERM)
+        p.wait(c.left(10), "exit after SIGTERM")
+    g.signal(signal.SIGINT)
+    c.check(g.wait(c.left(20), "exit after SIGINT") == 0, "gostray node did not exit 0 on SIGINT")
+
+
+def case_escalation_cpu(c, args, versions, shared):
+    """--max-cpu 0.01 (a hundredth of a percent of a core: anything over
+    it): a 60 s window of the loaded demo service ends at the first budget
+    check, by the CPU cap, and the process is back in mode snapshots with
+    no binary probed."""
+    tok = secrets.token_hex(3)
+    path = copy_demo(c, args, versions[-1], "gsu%s-svc" % tok)
+    svc, _ = it.start_target(c, "svc", [path, "-addr", "127.0.0.1:0", "-load", "-rate", "100"],
+                             "leakyservice: listening")
+    g, url = start_node(c, args, "^gsu%s-" % tok, ["--interval", "1s", "--max-cpu", "0.01"])
+    g.wait_line("err", mentions(svc.pid, "probes attached for 60 s"), c.left(20),
+                "'probes attached' line")
+    g.wait_line("err", mentions(svc.pid, "escalation over (over the CPU cap)"), c.left(30),
+                "'escalation over (over the CPU cap)' line")
+
+    poll(c, url, lambda sc: unescalated_errors(sc, svc.pid), 5, "the metrics after the CPU cap")
+    svc.signal(signal.SIGTERM)
+    svc.wait(c.left(10), "exit after SIGTERM")
     g.signal(signal.SIGINT)
     c.check(g.wait(c.left(20), "exit after SIGINT") == 0, "gostray node did not exit 0 on SIGINT")
 
@@ -574,6 +629,8 @@ def run_node_cases(runner, args, versions):
     runner.case("node/budget", case_budget, 150, args, have, shared)
     runner.case("node/probe-free", case_probe_free, 90, args, have, shared)
     runner.case("node/escalation", case_escalation, 90, args, have, shared)
+    runner.case("node/escalation-limit", case_escalation_limit, 60, args, have, shared)
+    runner.case("node/escalation-cpu", case_escalation_cpu, 60, args, have, shared)
     if shutil.which("promtool"):
         runner.case("node/promtool", case_promtool, 60, shared)
     elif promtool_provided():

@@ -275,12 +275,34 @@ def copy_binary(c, args, v, variant, name):
     src = it.binary(args, v, "zoo", variant)
     if not os.path.exists(src):
         src = it.binary(args, v, "zoo", "static")
+    return private_copy(c, src, name, "zoo")
+
+
+def copy_demo(c, args, v, name):
+    """A private copy of build/go/goV/leakyservice.static (the demo)."""
+    return private_copy(c, it.binary(args, v, "leakyservice", "static"), name, "demo")
+
+
+def private_copy(c, src, name, what):
+    """src copied into the case's folder as name: a file, hence a binary,
+    of its own for the uprobes and for --include-exe."""
     if not os.path.exists(src):
-        raise CaseFail("no zoo binary %s (make fixtures GO_VERSIONS=...)" % src)
+        raise CaseFail("no %s binary %s (make fixtures GO_VERSIONS=...)" % (what, src))
     dst = os.path.join(c.tmpdir(), name)
     shutil.copyfile(src, dst)
     os.chmod(dst, 0o755)
     return dst
+
+
+def unescalated_errors(sc, pid):
+    """What says that process pid is not (any more) escalated: mode
+    snapshots, and no binary with probes."""
+    errs = []
+    if sc.one("gostray_process_mode", pid=pid, mode="snapshots") != 1:
+        errs.append("PID %d not in mode snapshots" % pid)
+    if sc.one("gostray_attached_binaries") != 0:
+        errs.append("binaries with probes %r" % sc.one("gostray_attached_binaries"))
+    return errs
 
 
 def start_node(c, args, include, extra=(), holder=None):
