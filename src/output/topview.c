@@ -337,7 +337,9 @@ static void build_details(struct topview *v)
 	dl_add(v, A_NORMAL, "");
 	if (v->site_model && !v->site_model->stack_depth) {
 		dl_add(v, A_UNDERLINE | A_BOLD, "CREATION STACKS");
-		dl_add(v, A_DIM, "  not recorded (--stack-depth 0)");
+		dl_add(v, A_DIM, v->site_model->probe_free ?
+		       "  not recorded without probes (--probes none)" :
+		       "  not recorded (--stack-depth 0)");
 	} else if (s->stack) {
 		dl_add(v, A_UNDERLINE | A_BOLD, "CREATION STACK");
 		for (i = 0; i < s->nstacks; i++)

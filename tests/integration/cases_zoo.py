@@ -568,18 +568,20 @@ def case_leakprofile(c, args, v, bin_path):
     c.check(z.wait(c.left(15)) == 0, "zoo did not exit 0 after SIGTERM")
 
 
-def case_top(c, args, v, bin_path):
+def case_top(c, args, v, bin_path, extra=()):
     """`gostray top` on the zoo at READY, in an 80x24 tmux pane: the
     leaking site with the most goroutines is the first row (select {}:
     leak from the first snapshot), Enter shows its creation and blocked
-    stacks, q gives the terminal back with the final report."""
+    stacks, q gives the terminal back with the final report.  extra:
+    ("--probes", "none") for top without probes (no creation stacks, said
+    so)."""
     import top_tmux
     marks = find_markers(ZOO_DIR)
     z, _ = start_target(c, "zoo", [bin_path], "READY ")
     fname, line = marks["select-forever"]
     screens = {}
     for msg in top_tmux.drive_top(os.path.abspath(args.gostray), z.pid, "%s:%d" % (fname, line),
-                                  c.left(60), True, screens):
+                                  c.left(60), True, screens, extra):
         c.check(False, "top: " + msg)
     if c.errors:
         for k, text in screens.items():

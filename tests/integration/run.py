@@ -142,6 +142,10 @@ def main():
         if v == versions[-1]:
             runner.case("top/go%s/zoo.%s" % (v, zoo_variants[0]), case_top, 120, args, v,
                         binary(args, v, "zoo", zoo_variants[0]))
+        # top without probes on every version (the snapshots read each g
+        # with that version's offsets)
+        runner.case("top-probefree/go%s/zoo.%s" % (v, zoo_variants[0]), case_top, 120, args, v,
+                    binary(args, v, "zoo", zoo_variants[0]), ("--probes", "none"))
         for i, x in enumerate(zoo_variants):
             runner.case("dump/go%s/zoo.%s" % (v, x), case_dump, 120, args, v,
                         binary(args, v, "zoo", x), i == 0)

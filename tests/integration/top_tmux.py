@@ -110,8 +110,10 @@ def first_row_is(screen, site, require_verdict):
     return bool(rows) and site in rows[0] and (not require_verdict or rows[0][0] == "leak")
 
 
-def drive_top(gostray, pid, first_site, timeout=30.0, require_verdict=True, screens=None):
-    """Drive `gostray top pid`; returns a list of failures (empty: pass)."""
+def drive_top(gostray, pid, first_site, timeout=30.0, require_verdict=True, screens=None,
+              extra=()):
+    """Drive `gostray top pid [extra...]`; returns a list of failures
+    (empty: pass)."""
     failures = []
     screens = {} if screens is None else screens
     if not shutil.which("tmux"):
@@ -122,7 +124,8 @@ def drive_top(gostray, pid, first_site, timeout=30.0, require_verdict=True, scre
 
     tmux = Tmux()
     try:
-        tmux.start("%s top %d" % (shlex.quote(gostray), pid))
+        tmux.start("%s top %d %s" % (shlex.quote(gostray), pid,
+                                     " ".join(shlex.quote(a) for a in extra)))
 
         # 1. The table, with the leaking site first.
         screen, last = wait_for(tmux, lambda s: first_row_is(s, first_site, require_verdict),
@@ -164,7 +167,11 @@ def drive_top(gostray, pid, first_site, timeout=30.0, require_verdict=True, scre
         screens["details"] = details
         if not re.search(r"go statement %s " % re.escape(first_site), details):
             failures.append("details do not name the go statement %s" % first_site)
-        if not re.search(r"^\s+\d+ live, \d+ created, \d+ exited", details, re.M):
+        if "--probes" in extra and "none" in extra:
+            if "not recorded without probes (--probes none)" not in details:
+                failures.append("details do not say that no creation stack is recorded "
+                                "without probes")
+        elif not re.search(r"^\s+\d+ live, \d+ created, \d+ exited", details, re.M):
             failures.append("details show no creation stack line")
         if not blocked.search(details):
             failures.append("details show no blocked stack group (N x state)")
