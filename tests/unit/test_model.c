@@ -281,12 +281,60 @@ static void test_probe_free_mode(void **state)
 	collector_free(c);
 }
 
+/* Without probes the process-wide creations come from the goid
+ * allocator; where it cannot be read the report says so in one line and
+ * the JSON has null, the live counts stay. */
+static void test_allocator_unreadable(void **state)
+{
+	unsigned unnamed;
+	struct collector *c = three_sites(&unnamed);
+	struct model_source src = source_of(c);
+	struct model_options opt = { 0 };
+	struct json_object *doc, *totals, *v;
+	struct model m;
+	char *text;
+
+	(void)state;
+	src.probe_free = true;
+	src.snapshots = 3;
+	src.snapshot_interval_ns = 1000000000ull;
+	src.have_goids = true;
+	src.goids = 4096;
+	assert_int_equal(model_build(&src, &opt, &m), 0);
+	text = text_of(&m, false);
+	assert_non_null(strstr(text, "probe-free: the runtime handed out 4096 goroutine ids"));
+	free(text);
+	doc = report_capture_json(&m);
+	assert_true(json_object_object_get_ex(doc, "totals", &totals));
+	assert_true(json_object_object_get_ex(totals, "goids_allocated", &v));
+	assert_int_equal(json_object_get_int64(v), 4096);
+	json_object_put(doc);
+	model_free(&m);
+
+	src.have_goids = false;
+	assert_int_equal(model_build(&src, &opt, &m), 0);
+	assert_true(m.nrows > 0);
+	text = text_of(&m, false);
+	assert_non_null(strstr(text, "probe-free: the goroutine id allocator could not be read: "
+				     "no process-wide creation count\n"));
+	assert_null(strstr(text, "goroutine ids meanwhile"));
+	free(text);
+	doc = report_capture_json(&m);
+	assert_true(json_object_object_get_ex(doc, "totals", &totals));
+	assert_true(json_object_object_get_ex(totals, "goids_allocated", &v));
+	assert_null(v);
+	json_object_put(doc);
+	model_free(&m);
+	collector_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_main_wait_rule),
 		cmocka_unit_test(test_one_order),
 		cmocka_unit_test(test_probe_free_mode),
+		cmocka_unit_test(test_allocator_unreadable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
