@@ -129,6 +129,59 @@ static __always_inline int read_u64(__u64 *dst, __u64 base, __u32 field)
 	return bpf_probe_read_user(dst, sizeof(*dst), (void *)(base + field));
 }
 
+/* The g fields the programs use, read in one window of the g when the
+ * layout allows (off.g_window_len), else one read each. */
+struct g_fields {
+	__u64 goid, gopc, startpc, parent_goid;
+	__u32 status;
+};
+
+/* A field of the window copy w: rel is known at load time (.rodata), the
+ * bound keeps the verifier and a wrong table honest. */
+static __always_inline __u64 window_u64(const __u8 *w, __u32 field)
+{
+	__u32 rel = field - off.g_window;
+	__u64 v = 0;
+
+	if (rel <= GS_G_WINDOW_MAX - sizeof(v))
+		__builtin_memcpy(&v, w + rel, sizeof(v));
+	return v;
+}
+
+static __always_inline int read_g_fields(__u64 g, struct g_fields *f, bool creation)
+{
+	__u8 w[GS_G_WINDOW_MAX];
+	__u32 len = off.g_window_len;
+
+	if (len && len <= GS_G_WINDOW_MAX) {
+		if (bpf_probe_read_user(w, len, (void *)(g + off.g_window)))
+			return -1;
+		f->goid = window_u64(w, off.g_goid);
+		f->gopc = window_u64(w, off.g_gopc);
+		f->startpc = window_u64(w, off.g_startpc);
+		if (creation) {
+			f->status = (__u32)window_u64(w, off.g_atomicstatus);
+			f->parent_goid = off.g_parent_goid ?
+					 window_u64(w, off.g_parent_goid) : 0;
+		}
+		return 0;
+	}
+	if (read_u64(&f->goid, g, off.g_goid))
+		return -1;
+	if (creation && (read_u64(&f->gopc, g, off.g_gopc) ||
+			 read_u64(&f->startpc, g, off.g_startpc)))
+		return -1;
+	if (!creation) {	/* an exit still lands on its goid */
+		read_u64(&f->gopc, g, off.g_gopc);
+		read_u64(&f->startpc, g, off.g_startpc);
+		return 0;
+	}
+	bpf_probe_read_user(&f->status, sizeof(f->status), (void *)(g + off.g_atomicstatus));
+	if (off.g_parent_goid)
+		read_u64(&f->parent_goid, g, off.g_parent_goid);
+	return 0;
+}
+
 static __always_inline void submit(struct gs_record *r)
 {
 	__u64 queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
@@ -157,15 +210,12 @@ static __always_inline struct gs_record *reserve(__u32 type, __u32 tgid)
  * system stack, where R14 is g0; the user goroutine is g0.m.curg.  Go 1.21+
  * also stores it in newg.parentGoid, which survives even if curg is odd.
  */
-static __always_inline __u64 parent_goid(__u64 newg, __u64 g0)
+static __always_inline __u64 parent_goid(const struct g_fields *f, __u64 g0)
 {
 	__u64 m = 0, curg = 0, goid = 0;
 
-	if (off.g_parent_goid) {
-		if (!read_u64(&goid, newg, off.g_parent_goid))
-			return goid;
-		return 0;
-	}
+	if (off.g_parent_goid)
+		return f->parent_goid;
 	if (read_u64(&m, g0, off.g_m) || !m)
 		return 0;
 	if (read_u64(&curg, m, off.m_curg) || !curg)
@@ -266,30 +316,26 @@ static __always_inline __u32 creation_stack(struct pt_regs *ctx)
 
 static __always_inline int emit_create(struct pt_regs *ctx, __u64 newg, __u32 via)
 {
+	struct g_fields f = {};
 	struct gs_record *r;
-	__u64 goid = 0, gopc = 0, startpc = 0;
-	__u32 tgid, status = 0, stack_id;
+	__u32 tgid, stack_id;
 
 	if (!wanted(&tgid))
 		return 0;
-	if (read_u64(&goid, newg, off.g_goid) ||
-	    read_u64(&gopc, newg, off.g_gopc) ||
-	    read_u64(&startpc, newg, off.g_startpc)) {
+	if (read_g_fields(newg, &f, true)) {
 		stat_inc(GS_STAT_READ_FAULTS);
 		return 0;
 	}
-	bpf_probe_read_user(&status, sizeof(status),
-			    (void *)(newg + off.g_atomicstatus));
 	stack_id = creation_stack(ctx);
 	r = reserve(GS_REC_CREATE, tgid);
 	if (!r)
 		return 0;
-	r->goid = goid;
-	r->create.parent_goid = parent_goid(newg, ctx->r14);
-	r->create.gopc = gopc;
-	r->create.startpc = startpc;
+	r->goid = f.goid;
+	r->create.parent_goid = parent_goid(&f, ctx->r14);
+	r->create.gopc = f.gopc;
+	r->create.startpc = f.startpc;
 	r->create.via = (__u16)via;
-	r->create.status = (__u16)status;
+	r->create.status = (__u16)f.status;
 	r->create.stack_id = stack_id;
 	submit(r);
 	stat_inc(GS_STAT_CREATE_HITS);
@@ -361,25 +407,23 @@ int on_park(struct pt_regs *ctx)
 
 static __always_inline int emit_exit(__u64 gp, __u32 via)
 {
+	struct g_fields f = {};
 	struct gs_record *r;
-	__u64 goid = 0, gopc = 0, startpc = 0;
 	__u32 tgid;
 
 	if (!wanted(&tgid))
 		return 0;
-	if (read_u64(&goid, gp, off.g_goid)) {
+	if (read_g_fields(gp, &f, false)) {
 		stat_inc(GS_STAT_READ_FAULTS);
 		return 0;
 	}
-	read_u64(&gopc, gp, off.g_gopc);
-	read_u64(&startpc, gp, off.g_startpc);
 	r = reserve(GS_REC_EXIT, tgid);
 	if (!r)
 		return 0;
-	r->goid = goid;
+	r->goid = f.goid;
 	r->exit.via = via;
-	r->exit.gopc = gopc;
-	r->exit.startpc = startpc;
+	r->exit.gopc = f.gopc;
+	r->exit.startpc = f.startpc;
 	submit(r);
 	stat_inc(GS_STAT_EXIT_HITS);
 	return 0;

@@ -73,4 +73,16 @@ int go_offsets_resolve(const struct gobin *gb, struct go_offsets *out,
  */
 bool go_is_system_goroutine(int minor, const char *start_function);
 
+/* Largest window of a g read at once (GS_G_WINDOW_MAX of
+ * include/gostray_events.h, which the build checks equal). */
+#define GO_G_WINDOW_MAX 256
+
+/*
+ * The one window of a g the BPF programs read per hit
+ * (gs_bpf_offsets.g_window): from the lowest of goid, gopc, startpc,
+ * atomicstatus and parentGoid, 8-aligned, to the end of the highest; *len
+ * 0 when it would exceed GO_G_WINDOW_MAX (then they read field by field).
+ */
+void go_offsets_g_window(const struct go_offsets *o, uint32_t *start, uint32_t *len);
+
 #endif /* GOSTRAY_OFFSETS_H */

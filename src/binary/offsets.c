@@ -330,3 +330,25 @@ bool go_is_system_goroutine(int minor, const char *start_function)
 		return false;
 	return true;
 }
+
+void go_offsets_g_window(const struct go_offsets *o, uint32_t *start, uint32_t *len)
+{
+	uint32_t fields[] = { o->g_goid, o->g_gopc, o->g_startpc, o->g_atomicstatus,
+			      o->g_parent_goid };
+	uint32_t lo = UINT32_MAX, hi = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (fields[i] == GO_NO_FIELD)
+			continue;
+		if (fields[i] < lo)
+			lo = fields[i];
+		if (fields[i] + 8 > hi)
+			hi = fields[i] + 8;
+	}
+	lo &= ~7u;	/* the u64 fields stay 8-aligned in the copy */
+	*start = lo;
+	*len = hi > lo && hi - lo <= GO_G_WINDOW_MAX ? hi - lo : 0;
+	if (!*len)
+		*start = 0;
+}

@@ -48,6 +48,8 @@ static void size_stack_maps(struct gostray_bpf *skel, int depth)
 	}
 }
 
+_Static_assert(GO_G_WINDOW_MAX == GS_G_WINDOW_MAX, "one g window size");
+
 static void set_bpf_offsets(struct gostray_bpf *skel, const struct go_offsets *o)
 {
 	struct gs_bpf_offsets *b = (struct gs_bpf_offsets *)&skel->rodata->off;
@@ -59,7 +61,9 @@ static void set_bpf_offsets(struct gostray_bpf *skel, const struct go_offsets *o
 	b->g_parent_goid = o->g_parent_goid == GO_NO_FIELD ? 0 : o->g_parent_goid;
 	b->g_atomicstatus = o->g_atomicstatus;
 	b->m_curg = o->m_curg;
+	go_offsets_g_window(o, &b->g_window, &b->g_window_len);
 }
+
 
 int probeset_stack_depth(int asked)
 {

@@ -432,6 +432,35 @@ static int remove_tmpdir(void **state)
 	return system(cmd) ? -1 : 0;
 }
 
+/* The BPF programs' one read of a g covers every field they use, for
+ * every version of the table, within the window's bound; 160 to 176 bytes from
+ * atomicstatus up to 1.27. */
+static void test_g_window(void **state)
+{
+	struct go_offsets o;
+	uint32_t start, len, f[5];
+	int minor, i;
+
+	(void)state;
+	for (minor = GO_MINOR_MIN; minor <= GO_MINOR_MAX; minor++) {
+		assert_int_equal(go_offsets_from_table(minor, &o), 0);
+		go_offsets_g_window(&o, &start, &len);
+		assert_true(len > 0 && len <= GO_G_WINDOW_MAX);
+		assert_int_equal(start % 8, 0);
+		f[0] = o.g_goid, f[1] = o.g_gopc, f[2] = o.g_startpc;
+		f[3] = o.g_atomicstatus, f[4] = o.g_parent_goid;
+		for (i = 0; i < 5; i++)
+			if (f[i] != GO_NO_FIELD)
+				assert_true(f[i] >= start && f[i] + 8 <= start + len);
+		assert_int_equal(start, o.g_atomicstatus);
+		assert_true(len >= 160 && len <= 176);
+	}
+	/* A layout whose fields lie too far apart: field by field. */
+	o.g_startpc = o.g_atomicstatus + GO_G_WINDOW_MAX;
+	go_offsets_g_window(&o, &start, &len);
+	assert_int_equal(len, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_resolve_refuses_unknown_version_without_dwarf),
 		cmocka_unit_test(test_no_dwarf_inputs),
 		cmocka_unit_test(test_system_goroutines),
+		cmocka_unit_test(test_g_window),
 	};
 
 	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
