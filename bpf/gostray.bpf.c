@@ -168,14 +168,13 @@ static __always_inline int read_g_fields(__u64 g, struct g_fields *f, bool creat
 	}
 	if (read_u64(&f->goid, g, off.g_goid))
 		return -1;
-	if (creation && (read_u64(&f->gopc, g, off.g_gopc) ||
-			 read_u64(&f->startpc, g, off.g_startpc)))
-		return -1;
-	if (!creation) {	/* an exit still lands on its goid */
+	if (!creation) {	/* an exit lands on its goid even without these */
 		read_u64(&f->gopc, g, off.g_gopc);
 		read_u64(&f->startpc, g, off.g_startpc);
 		return 0;
 	}
+	if (read_u64(&f->gopc, g, off.g_gopc) || read_u64(&f->startpc, g, off.g_startpc))
+		return -1;
 	bpf_probe_read_user(&f->status, sizeof(f->status), (void *)(g + off.g_atomicstatus));
 	if (off.g_parent_goid)
 		read_u64(&f->parent_goid, g, off.g_parent_goid);

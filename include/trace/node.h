@@ -58,8 +58,7 @@ struct node_opts {
 	double escalate_window_s;
 	size_t max_escalations;
 	int escalate_stack_depth;
-	void (*escalation_over)(const struct node_process *p, const char *why, void *ctx);
-	void *escalation_ctx;
+	void (*escalation_over)(const struct node_process *p, const char *why);
 };
 
 #define NODE_DEFAULT_SNAPSHOT_INTERVAL_S 5.0
@@ -77,11 +76,10 @@ struct node_process {
 	struct target t;	/* shares the binary's analysis */
 	struct tracedproc pt;
 	struct node_binary *bin;
-	/* escalated (probe-free node only): probed since esc.attach_ns, the
-	 * sites that asked for it have gopcs escalated_for */
+	/* escalated (probe-free node only): probed since esc.attach_ns, its
+	 * window's counts in esc */
 	bool escalated;
 	struct tracedproc esc;
-	uint64_t escalations;	/* windows so far, the current included */
 	void *user;		/* for the caller (metrics state) */
 	void (*free_user)(void *user);
 };
@@ -130,9 +128,9 @@ void node_for_each_process(struct node *n, void (*cb)(struct node_process *p, vo
 void node_health(const struct node *n, struct node_health *h);
 
 /* A probe-free process's exact creations and exits at the site of gopc,
- * summed over its escalation windows (the open one included); false when
- * no window ever counted at that site. */
-bool node_exact_counts(const struct node_process *p, uint64_t gopc, uint64_t *created,
+ * summed over its escalation windows (the open one included); 0 where no
+ * window counted any. */
+void node_exact_counts(const struct node_process *p, uint64_t gopc, uint64_t *created,
 		       uint64_t *exited);
 
 /* The container id (64 hex digits) and Kubernetes pod uid a

@@ -154,7 +154,7 @@ static void most_created_stack(const struct model_row *r, char *buf, size_t len)
  * one log line per user site that created goroutines or is judged not ok
  * in the window (the first ESCALATION_LOG_SITES in the report's order).
  */
-static void node_escalation_over(const struct node_process *p, const char *why, void *ctx)
+static void node_escalation_over(const struct node_process *p, const char *why)
 {
 	struct model_source src;
 	struct model_options mo = { .frames = true };
@@ -162,7 +162,6 @@ static void node_escalation_over(const struct node_process *p, const char *why, 
 	char path[1024];
 	size_t i, shown = 0;
 
-	(void)ctx;
 	nodemetrics_source(p, &p->esc, collector_cut_ns(p->esc.coll), &src);
 	if (model_build(&src, &mo, &m)) {
 		node_log("out of memory for an escalation's report");

@@ -399,7 +399,7 @@ static void fold_exact_counts(struct node_entry *e)
 	free(sites);
 }
 
-bool node_exact_counts(const struct node_process *p, uint64_t gopc, uint64_t *created,
+void node_exact_counts(const struct node_process *p, uint64_t gopc, uint64_t *created,
 		       uint64_t *exited)
 {
 	const struct node_entry *e = (const struct node_entry *)p;
@@ -409,7 +409,6 @@ bool node_exact_counts(const struct node_process *p, uint64_t gopc, uint64_t *cr
 	HASH_FIND(hh, e->exact, &gopc, sizeof(gopc), x);
 	*created = (x ? x->created : 0) + (s ? s->created : 0);
 	*exited = (x ? x->exited : 0) + (s ? s->exited : 0);
-	return x || s;
 }
 
 /*
@@ -428,7 +427,7 @@ static void escalation_end(struct node *n, struct node_entry *e, const char *why
 	probeset_track(&b->ps, (uint32_t)e->p.pid, false);
 	drain_all(n);
 	if (n->o.escalation_over)
-		n->o.escalation_over(&e->p, why, n->o.escalation_ctx);
+		n->o.escalation_over(&e->p, why);
 	fold_exact_counts(e);
 	say(n, "PID %d (%s): escalation over (%s), probes detached", (int)e->p.pid,
 	    e->p.exe_base, why);
@@ -469,7 +468,6 @@ static int escalation_start(struct node *n, struct node_entry *e, const struct d
 	if (ret)
 		goto err_untrack;
 	e->window_end_ns = now + seconds_ns(n->o.escalate_window_s);
-	e->p.escalations++;
 	n->h.escalations_total++;
 	n->h.escalations_active++;
 	say(n, "PID %d (%s): site %s (%s:%d) %s: probes attached for %.0f s", (int)e->p.pid,
@@ -824,6 +822,7 @@ uint64_t node_rss_bytes(void)
 static void check_budget(struct node *n, uint64_t now)
 {
 	double cpu = node_cpu_seconds(), used;
+	bool over_cap;
 	struct node_binary *b, *tmp;
 
 	if (now < n->budget_next_ns)
@@ -833,18 +832,17 @@ static void check_budget(struct node *n, uint64_t now)
 	 * steady cost, records and snapshots. */
 	used = ((cpu - n->budget_cpu_s) - (n->scan_cpu_s - n->budget_scan_cpu_s)) * 1e9 /
 	       (double)(BUDGET_WINDOW_NS) * 100;
+	over_cap = n->budget_next_ns && n->o.max_cpu_pct > 0 && used > n->o.max_cpu_pct;
 	/* Without probes the cost over the cap is the escalations': they end,
 	 * and none opens until a window is under the cap again. */
-	n->no_escalation = n->budget_next_ns && n->o.max_cpu_pct > 0 && used > n->o.max_cpu_pct &&
-			   n->o.probe_free;
+	n->no_escalation = over_cap && n->o.probe_free;
 	if (n->no_escalation) {
 		struct node_entry *e, *etmp;
 
 		HASH_ITER(hh, n->procs, e, etmp)
 			escalation_end(n, e, "over the CPU cap");
 	}
-	if (n->budget_next_ns && n->o.max_cpu_pct > 0 && used > n->o.max_cpu_pct &&
-	    !n->no_park && !n->o.probe_free) {
+	if (over_cap && !n->no_park && !n->o.probe_free) {
 		n->no_park = true;
 		HASH_ITER(hh, n->bins, b, tmp)
 			if (b->probed && probeset_detach_kind(&b->ps, PROBE_PARK))

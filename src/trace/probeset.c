@@ -64,7 +64,6 @@ static void set_bpf_offsets(struct gostray_bpf *skel, const struct go_offsets *o
 	go_offsets_g_window(o, &b->g_window, &b->g_window_len);
 }
 
-
 int probeset_stack_depth(int asked)
 {
 	return asked < 0 ? 0 : asked > GS_STACK_DEPTH_MAX ? GS_STACK_DEPTH_MAX : asked;

@@ -91,7 +91,7 @@ def snapshot_size(args, binary, n, tmp):
     for ph in SNAPSHOT_PHASES:
         rs = [p for p in phases if p["phase"] == ph]
         pooled[ph] = latency_summary([x for p in rs for x in p["_lat"]],
-                                     sum(args.dump_phase for _ in rs))
+                                     args.dump_phase * len(rs))
         pooled[ph]["errors"] = sum(p["errors"] for p in rs)
         pooled[ph]["per_s_reps"] = [p["per_s"] for p in rs]
         pooled[ph]["max_ms_reps"] = [p["max_ms"] for p in rs]
