@@ -111,7 +111,8 @@ def build(args, out):
     env = dict(os.environ, GOTOOLCHAIN="local", GOWORK="off", GOFLAGS="-mod=mod",
                CGO_ENABLED="0")
     bins = {}
-    for w in args.workloads + ([DUMP_WORKLOAD] if args.dump or args.attach or args.snapshots else []):
+    pieces = [w for w in ("spawn", "pingpong") if args.pieces and w not in args.workloads]
+    for w in args.workloads + pieces + ([DUMP_WORKLOAD] if args.dump or args.attach or args.snapshots else []):
         bins[w] = os.path.join(out, "go" + args.go, w)
         run([go, "build", "-o", bins[w], "."], env=env,
             cwd=os.path.join(HERE, "workloads", w))
@@ -122,7 +123,7 @@ def build(args, out):
         bins[SITES_WORKLOAD] = os.path.join(out, "go" + args.go, SITES_WORKLOAD)
         run([go, "build", "-o", bins[SITES_WORKLOAD], "."], env=env, cwd=src)
 
-    if not args.workloads:
+    if not args.workloads and not args.pieces:
         return bins, None
     bpf_obj = os.path.join(out, "benchprobe.bpf.o")
     skel = os.path.join(out, "benchprobe.skel.h")
