@@ -54,7 +54,8 @@ struct {
 /*
  * Creation stacks.  The creating goroutine's frame-pointer chain is walked
  * into a per-CPU scratch buffer; the stack, zero-padded to stack_depth
- * frames, is the key of stack_ids, which gives it an id.  The first time a
+ * frames, is the key of stack_ids, which gives it an id (a per-CPU cache,
+ * stack_cache below, answers most creations first).  The first time a
  * stack is seen it gets a new id and is also stored under that id in
  * creation_stacks, which userspace reads once per id.  Both maps compare
  * whole keys, so two call paths never share an id (a
@@ -72,6 +73,31 @@ struct {
 	__type(key, __u32);
 	__type(value, struct stack_key);
 } stack_scratch SEC(".maps");
+
+/*
+ * The ids of the call paths this CPU walked last, by a hash of the walked
+ * frames: most creations repeat a recent call path, and a hit here costs a
+ * compare of the frames walked instead of hashing and comparing the whole
+ * zero-padded key of stack_ids (~200 ns per creation on this project's
+ * machines).  An entry is trusted only if its frames equal the walk's, so
+ * a hit is as exact as the map.
+ */
+#define STACK_CACHE_BITS 5
+#define STACK_HASH_MUL 0x9e3779b97f4a7c15ull
+
+struct stack_cache_entry {
+	__u32 n;		/* frames; 0: empty or being written */
+	__u32 id;
+	__u64 check;		/* (hash of the frames ^ id) * STACK_HASH_MUL */
+	__u64 pcs[GS_STACK_LEAD_MAX + GS_STACK_DEPTH_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1 << STACK_CACHE_BITS);
+	__type(key, __u32);
+	__type(value, struct stack_cache_entry);
+} stack_cache SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -240,9 +266,10 @@ static __always_inline __u64 parent_goid(const struct g_fields *f, __u64 g0)
  * cleanly at BP 0.  Past the first hop (g0 to goroutine stack) every
  * caller's frame is above its callee's; anything else ends the walk.
  */
-static __always_inline long walk_frames(struct stack_key *k, __u64 fp)
+static __always_inline long walk_frames(struct stack_key *k, __u64 fp, __u64 *hash)
 {
 	__u64 frame[2];		/* saved BP, return address */
+	__u64 h = 0;
 	int i, n = 0;
 
 	for (i = 0; i < GS_STACK_LEAD_MAX + GS_STACK_DEPTH_MAX; i++) {
@@ -252,35 +279,69 @@ static __always_inline long walk_frames(struct stack_key *k, __u64 fp)
 		    bpf_probe_read_user(frame, sizeof(frame), (void *)fp))
 			break;
 		k->pcs[i] = frame[1];
+		h = (h ^ frame[1]) * STACK_HASH_MUL;
 		n = i + 1;
 		if (i >= 1 && frame[0] <= fp)
 			break;
 		fp = frame[0];
 	}
-	/* the scratch buffer still holds the previous walk */
-	for (i = 0; i < GS_STACK_LEAD_MAX + GS_STACK_DEPTH_MAX; i++)
-		if (i >= n && i < stack_depth)
-			k->pcs[i] = 0;
+	*hash = h;
 	return n;
 }
 
-static __always_inline __u32 creation_stack(struct pt_regs *ctx)
+/* The id of the cache entry, if the walk of k matches it: same frames, and
+ * the check the entry's writer computed over them and the id.  Uprobe
+ * programs can be preempted (migrate_disable only), so another creation on
+ * this CPU may rewrite the entry while it is read: the id is read once,
+ * before the frames, and an entry whose frames and id come from two
+ * writers fails the check unless two call paths' 64-bit hashes collide. */
+static __always_inline bool cache_hit(const struct stack_cache_entry *e,
+				      const struct stack_key *k, long n, __u64 h,
+				      __u32 *id)
 {
-	__u32 zero = 0, id = 0, *known;
-	struct stack_key *k;
-	long n, err = -EEXIST;
 	int i;
 
-	if (!stack_depth)
-		return GS_NO_STACK;
-	k = bpf_map_lookup_elem(&stack_scratch, &zero);
-	if (!k)
-		return GS_NO_STACK;
-	n = walk_frames(k, ctx->bp);
-	if (n <= 0) {
-		stat_inc(GS_STAT_STACK_FAULTS);
-		return GS_NO_STACK;
+	*id = e->id;
+	if (e->n != n || e->check != (h ^ *id) * STACK_HASH_MUL)
+		return false;
+	for (i = 0; i < GS_STACK_LEAD_MAX + GS_STACK_DEPTH_MAX; i++) {
+		if (i >= n)
+			break;
+		if (e->pcs[i] != k->pcs[i])
+			return false;
 	}
+	return true;
+}
+
+static __always_inline void cache_fill(struct stack_cache_entry *e,
+				       const struct stack_key *k, long n, __u64 h, __u32 id)
+{
+	int i;
+
+	e->n = 0;	/* no hit while the frames are being written */
+	for (i = 0; i < GS_STACK_LEAD_MAX + GS_STACK_DEPTH_MAX; i++) {
+		if (i >= n)
+			break;
+		e->pcs[i] = k->pcs[i];
+	}
+	e->id = id;
+	e->check = (h ^ id) * STACK_HASH_MUL;
+	e->n = n;
+}
+
+/* The id of a stack walked into k (n frames): a new call path gets a fresh
+ * id, stored in creation_stacks before any record carries it. */
+static __always_inline __u32 stack_id_of(struct stack_key *k, long n)
+{
+	__u32 id = 0, *known;
+	long err = -EEXIST;
+	int i;
+
+	/* stack_ids keys are stack_depth frames: zero the rest of the
+	 * scratch buffer, which still holds the previous walk */
+	for (i = 0; i < GS_STACK_LEAD_MAX + GS_STACK_DEPTH_MAX; i++)
+		if (i >= n && i < stack_depth)
+			k->pcs[i] = 0;
 	known = bpf_map_lookup_elem(&stack_ids, k);
 	if (known)
 		return *known;
@@ -311,6 +372,34 @@ static __always_inline __u32 creation_stack(struct pt_regs *ctx)
 	}
 	stat_inc(GS_STAT_STACK_FULL);
 	return GS_NO_STACK;
+}
+
+static __always_inline __u32 creation_stack(struct pt_regs *ctx)
+{
+	struct stack_cache_entry *e;
+	struct stack_key *k;
+	__u32 zero = 0, slot, id;
+	__u64 h;
+	long n;
+
+	if (!stack_depth)
+		return GS_NO_STACK;
+	k = bpf_map_lookup_elem(&stack_scratch, &zero);
+	if (!k)
+		return GS_NO_STACK;
+	n = walk_frames(k, ctx->bp, &h);
+	if (n <= 0) {
+		stat_inc(GS_STAT_STACK_FAULTS);
+		return GS_NO_STACK;
+	}
+	slot = h >> (64 - STACK_CACHE_BITS);
+	e = bpf_map_lookup_elem(&stack_cache, &slot);
+	if (e && cache_hit(e, k, n, h, &id))
+		return id;
+	id = stack_id_of(k, n);
+	if (e && id != GS_NO_STACK)
+		cache_fill(e, k, n, h, id);
+	return id;
 }
 
 static __always_inline int emit_create(struct pt_regs *ctx, __u64 newg, __u32 via)

@@ -32,7 +32,8 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
  * The creation stack maps are keyed (stack_ids) and valued
  * (creation_stacks) by the walked stack itself: depth frames from the go
  * statement plus the runtime's lead, sized before load.  With no stacks
- * they shrink to one entry of one frame, allocated lazily: no cost.
+ * they shrink to one entry of one frame, allocated lazily, and the per-CPU
+ * cache in front of them to one entry: no cost.
  */
 static void size_stack_maps(struct gostray_bpf *skel, int depth)
 {
@@ -43,6 +44,7 @@ static void size_stack_maps(struct gostray_bpf *skel, int depth)
 	bpf_map__set_key_size(skel->maps.stack_ids, bytes);
 	bpf_map__set_value_size(skel->maps.creation_stacks, bytes);
 	if (depth <= 0) {
+		bpf_map__set_max_entries(skel->maps.stack_cache, 1);
 		bpf_map__set_max_entries(skel->maps.stack_ids, 1);
 		bpf_map__set_max_entries(skel->maps.creation_stacks, 1);
 	}
