@@ -30,6 +30,10 @@ const volatile __u32 filter_tgid = 0;	/* 0: every process that maps the binary *
  * live on the file; a process is tracked once its baseline is read). */
 const volatile bool filter_by_map = false;
 const volatile struct gs_bpf_offsets off = {};
+/* Single-process mode: set by userspace once the baseline is merged; from
+ * then on an exit reads nothing of the target (include/gostray_events.h,
+ * exit.g).  Node mode keeps this per process in tracked_tgids. */
+bool exits_by_g = false;
 /* Wake the collector only once this much is queued: a wakeup per record
  * (the ring buffer's default when the reader keeps up) costs the target
  * several microseconds per event; the collector drains on a timer anyway. */
@@ -150,6 +154,24 @@ static __always_inline bool wanted(__u32 *tgid)
 	return filter_tgid == 0 || *tgid == filter_tgid;
 }
 
+/* wanted(), for an exit: also whether its record may go by the g's address
+ * alone (the process's baseline is merged). */
+static __always_inline bool exit_wanted(__u32 *tgid, bool *by_g)
+{
+	__u8 *state;
+
+	*tgid = bpf_get_current_pid_tgid() >> 32;
+	if (filter_by_map) {
+		state = bpf_map_lookup_elem(&tracked_tgids, tgid);
+		if (!state)
+			return false;
+		*by_g = *state == GS_TRACKED_MERGED;
+		return true;
+	}
+	*by_g = exits_by_g;
+	return filter_tgid == 0 || *tgid == filter_tgid;
+}
+
 static __always_inline int read_u64(__u64 *dst, __u64 base, __u32 field)
 {
 	return bpf_probe_read_user(dst, sizeof(*dst), (void *)(base + field));
@@ -226,7 +248,7 @@ static __always_inline struct gs_record *reserve(__u32 type, __u32 tgid)
 	r->type = type;
 	r->tgid = tgid;
 	r->ts_ns = bpf_ktime_get_ns();
-	r->raw[0] = r->raw[1] = r->raw[2] = r->raw[3] = 0;
+	r->raw[0] = r->raw[1] = r->raw[2] = r->raw[3] = r->raw[4] = 0;
 	return r;
 }
 
@@ -425,6 +447,7 @@ static __always_inline int emit_create(struct pt_regs *ctx, __u64 newg, __u32 vi
 	r->create.via = (__u16)via;
 	r->create.status = (__u16)f.status;
 	r->create.stack_id = stack_id;
+	r->create.g = newg;
 	submit(r);
 	stat_inc(GS_STAT_CREATE_HITS);
 	return 0;
@@ -497,11 +520,12 @@ static __always_inline int emit_exit(__u64 gp, __u32 via)
 {
 	struct g_fields f = {};
 	struct gs_record *r;
+	bool by_g = false;
 	__u32 tgid;
 
-	if (!wanted(&tgid))
+	if (!exit_wanted(&tgid, &by_g))
 		return 0;
-	if (read_g_fields(gp, &f, false)) {
+	if (!by_g && read_g_fields(gp, &f, false)) {
 		stat_inc(GS_STAT_READ_FAULTS);
 		return 0;
 	}
@@ -512,6 +536,7 @@ static __always_inline int emit_exit(__u64 gp, __u32 via)
 	r->exit.via = via;
 	r->exit.gopc = f.gopc;
 	r->exit.startpc = f.startpc;
+	r->exit.g = gp;
 	submit(r);
 	stat_inc(GS_STAT_EXIT_HITS);
 	return 0;

@@ -59,7 +59,9 @@ struct gs_record {
 	__u32 type;		/* enum gs_rec_type, always first */
 	__u32 tgid;		/* process the event happened in */
 	__u64 ts_ns;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
-	__u64 goid;		/* goroutine the record is about */
+	/* goroutine the record is about; 0 in an exit that read no target
+	 * memory (exit.g says which goroutine: see exit) */
+	__u64 goid;
 	union {
 		struct {
 			__u64 parent_goid;	/* 0 when unknown */
@@ -72,24 +74,35 @@ struct gs_record {
 			 * map; GS_NO_STACK when not walked (--stack-depth 0)
 			 * or lost (GS_STAT_STACK_*) */
 			__u32 stack_id;
+			__u64 g;		/* the new g's address in the target */
 		} create;
 		struct {
 			__u32 via;		/* enum gs_exit_via */
 			__u32 pad;
 			/* so an exit of a goroutine we never saw born (it
 			 * was born while the probes were being attached)
-			 * still lands on its site */
+			 * still lands on its site: read (with goid) only
+			 * until userspace has merged the process's baseline,
+			 * 0 after (GS_TRACKED_MERGED) */
 			__u64 gopc;
 			__u64 startpc;
+			/* the dying g's address: once the baseline is merged
+			 * the collector knows every live goroutine's g (from
+			 * its creation record or the baseline), so the exit
+			 * needs no read of the target (each read costs
+			 * ~80-100 ns); g structs are reused, but the ring
+			 * buffer orders an exit before the creation that
+			 * reuses its g */
+			__u64 g;
 		} exit;
-		__u64 raw[4];
+		__u64 raw[5];
 	};
 };
 
 #ifdef __cplusplus
-static_assert(sizeof(struct gs_record) == 56, "gs_record layout changed");
+static_assert(sizeof(struct gs_record) == 64, "gs_record layout changed");
 #else
-_Static_assert(sizeof(struct gs_record) == 56, "gs_record layout changed");
+_Static_assert(sizeof(struct gs_record) == 64, "gs_record layout changed");
 #endif
 
 /*
@@ -109,6 +122,13 @@ static_assert(sizeof(struct gs_park_key) == 16, "gs_park_key layout changed");
 #else
 _Static_assert(sizeof(struct gs_park_key) == 16, "gs_park_key layout changed");
 #endif
+
+/* Values of the tracked_tgids map (node mode): a process being attached,
+ * whose exits carry their goid and site, and one whose baseline userspace
+ * has merged, whose exits carry only the g's address.  Single-process mode
+ * says the same with the exits_by_g global. */
+#define GS_TRACKED_ATTACHING 1
+#define GS_TRACKED_MERGED 2
 
 /*
  * Struct offsets the BPF programs need, filled by userspace from DWARF or

@@ -131,7 +131,7 @@ struct collector_totals {
 	uint64_t exited_before_baseline;	/* born before attach, gone before the
 					 * baseline was read: counted in live_at_start
 					 * and exited of their site */
-	uint64_t exited_unattributed;	/* exits whose site could not be read */
+	uint64_t exited_unattributed;	/* exits whose site could not be read, or of a g no known goroutine holds */
 	uint64_t records_after_cut;	/* records stamped at or after the cut:
 					 * not counted (collector_cut) */
 	uint64_t duplicate_records;	/* idempotence at work (probe re-fired) */

@@ -59,6 +59,10 @@ int probeset_attach(struct probeset *ps, const struct target *t,
 
 /* Node mode: start or stop keeping the records of process tgid. */
 int probeset_track(struct probeset *ps, uint32_t tgid, bool on);
+/* Once tgid's baseline is merged: its exits read nothing of the target and
+ * carry the g's address only (include/gostray_events.h, exit.g).  On
+ * failure they go on reading their goid and site: slower, as exact. */
+int probeset_exits_by_g(struct probeset *ps, uint32_t tgid);
 
 /* The ring buffer map's fd, for ring_buffer__new / __add. */
 int probeset_events_fd(const struct probeset *ps);

@@ -51,6 +51,7 @@ void collector_free(struct collector *c)
 
 	if (!c)
 		return;
+	HASH_CLEAR(hh_g, c->gors_by_g);
 	HASH_ITER(hh, c->gors, g, gtmp) {
 		HASH_DEL(c->gors, g);
 		if (!g->pooled)
@@ -210,8 +211,43 @@ struct gor *coll_gor_find(const struct collector *c, uint64_t goid)
 	return g;
 }
 
+static struct gor *gor_find_by_g(const struct collector *c, uint64_t g_addr)
+{
+	struct gor *g;
+
+	HASH_FIND(hh_g, c->gors_by_g, &g_addr, sizeof(g_addr), g);
+	return g;
+}
+
+/*
+ * g_addr is g's g.  The address may still name another goroutine: one the
+ * baseline read there whose exit came by goid, or one whose exit record was
+ * lost.  A creation record knows better than what came before it
+ * (replace), the baseline does not: its read of that g may be older than
+ * the creation record that took it.
+ */
+void coll_gor_set_g(struct collector *c, struct gor *g, uint64_t g_addr, bool replace)
+{
+	struct gor *old;
+
+	if (!g_addr || g->by_g)
+		return;
+	old = gor_find_by_g(c, g_addr);
+	if (old && !replace)
+		return;
+	if (old) {
+		HASH_DELETE(hh_g, c->gors_by_g, old);
+		old->by_g = false;
+	}
+	g->g_addr = g_addr;
+	g->by_g = true;
+	HASH_ADD(hh_g, c->gors_by_g, g_addr, sizeof(g->g_addr), g);
+}
+
 void coll_gor_remove(struct collector *c, struct gor *g)
 {
+	if (g->by_g)
+		HASH_DELETE(hh_g, c->gors_by_g, g);
 	DL_DELETE(g->site->live_list, g);
 	g->site->live--;
 	g->stack->live--;
@@ -251,6 +287,11 @@ static void baseline_to_created(struct collector *c, struct gor *g,
 	g->from_baseline = false;
 	g->born_ns = r->ts_ns;
 	g->parent_goid = r->create.parent_goid;
+	if (g->g_addr != r->create.g && g->by_g) {
+		HASH_DELETE(hh_g, c->gors_by_g, g);
+		g->by_g = false;
+	}
+	coll_gor_set_g(c, g, r->create.g, true);
 }
 
 static void on_create_record(struct collector *c, const struct gs_record *r)
@@ -280,6 +321,7 @@ static void on_create_record(struct collector *c, const struct gs_record *r)
 	g->born_ns = r->ts_ns;
 	g->seen_since_ns = r->ts_ns;
 	HASH_ADD(hh, c->gors, goid, sizeof(g->goid), g);
+	coll_gor_set_g(c, g, r->create.g, true);
 	DL_APPEND(s->live_list, g);
 	s->created++;
 	s->live++;
@@ -316,9 +358,18 @@ static void site_lifetime(struct site *s, uint64_t ns)
 	s->timed_exits++;
 }
 
+/* The goroutine an exit record is about: by goid, or by its g when the
+ * record carries only that (the baseline was merged). */
+static struct gor *exit_gor(const struct collector *c, const struct gs_record *r)
+{
+	if (!r->goid)
+		return r->exit.g ? gor_find_by_g(c, r->exit.g) : NULL;
+	return coll_gor_find(c, r->goid);
+}
+
 static void on_exit_record(struct collector *c, const struct gs_record *r)
 {
-	struct gor *g = coll_gor_find(c, r->goid);
+	struct gor *g = exit_gor(c, r);
 	struct tombstone *t;
 
 	if (g) {
@@ -329,7 +380,7 @@ static void on_exit_record(struct collector *c, const struct gs_record *r)
 		coll_gor_remove(c, g);
 		return;
 	}
-	if (c->merged) {
+	if (c->merged || !r->goid) {
 		exit_of_unseen(c, r);
 		return;
 	}
@@ -356,7 +407,7 @@ static void on_exit_record(struct collector *c, const struct gs_record *r)
  */
 static void on_record_after_cut(struct collector *c, const struct gs_record *r)
 {
-	struct gor *g = r->type == GS_REC_EXIT ? coll_gor_find(c, r->goid) : NULL;
+	struct gor *g = r->type == GS_REC_EXIT ? exit_gor(c, r) : NULL;
 	uint64_t gopc = r->type == GS_REC_CREATE ? r->create.gopc : r->exit.gopc;
 	struct site *s = g ? g->site : NULL;
 

@@ -24,7 +24,10 @@ struct gor {
 	bool from_baseline;
 	bool pooled;			/* in a baseline's block: not freed alone */
 	uint32_t seen_gen;		/* last snapshot generation that showed it */
+	bool by_g;			/* in collector.gors_by_g */
+	uint64_t g_addr;		/* its g in the target; 0: unknown */
 	UT_hash_handle hh;
+	UT_hash_handle hh_g;		/* gors_by_g */
 	struct gor *prev, *next;	/* the site's live_list */
 };
 
@@ -46,6 +49,10 @@ struct collector {
 	uint64_t stacks_unreadable;
 	struct site *sites;		/* by gopc */
 	struct gor *gors;		/* live goroutines by goid */
+	/* the same by g address, for exits that carry only that; a g whose
+	 * goroutine ended is reused, so an address names the goroutine
+	 * that last took it */
+	struct gor *gors_by_g;
 	struct tombstone *tombstones;
 	bool merged;
 	uint32_t allgs_gen;
@@ -71,5 +78,6 @@ struct gor *coll_gor_find(const struct collector *c, uint64_t goid);
 struct site_stack *coll_site_stack_get(struct site *s, const struct creation_stack *cs);
 void coll_free_tombstones(struct collector *c);
 void coll_gor_remove(struct collector *c, struct gor *g);
+void coll_gor_set_g(struct collector *c, struct gor *g, uint64_t g_addr, bool replace);
 
 #endif /* GOSTRAY_COLLECTOR_IMPL_H */

@@ -96,6 +96,7 @@ void collector_merge_baseline(struct collector *c, const struct snapshot *s,
 		g->seen_since_ns = items[i].since;
 		g->from_baseline = true;
 		HASH_ADD(hh, c->gors, goid, sizeof(g->goid), g);
+		coll_gor_set_g(c, g, sg->addr, false);
 		DL_PREPEND(site->live_list, g);
 		site->live++;
 		site->live_at_start++;

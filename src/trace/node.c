@@ -467,6 +467,7 @@ static int escalation_start(struct node *n, struct node_entry *e, const struct d
 	ret = tracedproc_baseline(&e->p.esc, monotonic_ns(), drain_all, n, err, sizeof(err));
 	if (ret)
 		goto err_untrack;
+	probeset_exits_by_g(&b->ps, (uint32_t)e->p.pid);
 	e->window_end_ns = now + seconds_ns(n->o.escalate_window_s);
 	n->h.escalations_total++;
 	n->h.escalations_active++;
@@ -660,6 +661,7 @@ static void process_attach(struct node *n, pid_t pid, uint64_t start_ticks,
 	}
 	if (tracedproc_baseline(&e->p.pt, monotonic_ns(), drain_all, n, err, sizeof(err)))
 		goto err_untrack;
+	probeset_exits_by_g(&b->ps, (uint32_t)pid);
 attached:
 	n->h.attached_total++;
 	say(n, "PID %d (%s, %s): attached%s, %zu goroutines%s%s", (int)pid, exe_base,

@@ -213,7 +213,7 @@ int probeset_attach_kind(struct probeset *ps, const struct target *t,
 
 int probeset_track(struct probeset *ps, uint32_t tgid, bool on)
 {
-	__u8 one = 1;
+	__u8 one = GS_TRACKED_ATTACHING;
 
 	if (!ps->skel)
 		return -EINVAL;
@@ -222,6 +222,20 @@ int probeset_track(struct probeset *ps, uint32_t tgid, bool on)
 					    &one, sizeof(one), BPF_ANY) ? -errno : 0;
 	return bpf_map__delete_elem(ps->skel->maps.tracked_tgids, &tgid, sizeof(tgid), 0) &&
 	       errno != ENOENT ? -errno : 0;
+}
+
+int probeset_exits_by_g(struct probeset *ps, uint32_t tgid)
+{
+	__u8 merged = GS_TRACKED_MERGED;
+
+	if (!ps->skel)
+		return -EINVAL;
+	if (ps->pid > 0) {
+		ps->skel->bss->exits_by_g = true;
+		return 0;
+	}
+	return bpf_map__update_elem(ps->skel->maps.tracked_tgids, &tgid, sizeof(tgid),
+				    &merged, sizeof(merged), BPF_EXIST) ? -errno : 0;
 }
 
 int probeset_events_fd(const struct probeset *ps)

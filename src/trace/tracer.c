@@ -144,6 +144,7 @@ int tracer_start(struct tracer *tr, struct target *t, const struct tracer_opts *
 	ret = tracedproc_baseline(&tr->proc, tr->ps.attach_ns, drain, tr, err, errlen);
 	if (ret)
 		goto err_detach;
+	probeset_exits_by_g(&tr->ps, (uint32_t)t->pid);
 	return 0;
 
 err_detach:

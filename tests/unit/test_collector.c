@@ -146,6 +146,108 @@ static void test_baseline_then_exit(void **state)
 	collector_free(c);
 }
 
+static struct gs_record rec_create_at(uint64_t goid, uint64_t gopc, uint64_t g, uint64_t ts)
+{
+	struct gs_record r = rec_create(goid, gopc, ts);
+
+	r.create.g = g;
+	return r;
+}
+
+/* An exit as the BPF side makes it once the baseline is merged: no goid,
+ * no site, only the g's address. */
+static struct gs_record rec_exit_of_g(uint64_t g, uint64_t ts)
+{
+	struct gs_record r = rec_exit(0, ts);
+
+	r.exit.g = g;
+	return r;
+}
+
+/* Exits by g address land on the goroutine the baseline read at that g or
+ * the creation record put there, with its lifetime. */
+static void test_exit_by_g(void **state)
+{
+	struct collector *c = collector_new(fake_symbolize, NULL);
+	struct snap_g gs[] = { snap(5, SITE_A, G_WAITING, 15), snap(6, SITE_A, G_WAITING, 15) };
+	struct snapshot base = { .gs = gs, .n = 2 };
+	struct collector_totals t;
+	const struct site *a, *b;
+
+	gs[0].addr = 0xc000001000;
+	gs[1].addr = 0xc000002000;
+	collector_merge_baseline(c, &base, 1000);
+	feed(c, rec_create_at(10, SITE_B, 0xc000003000, 2000));
+	feed(c, rec_exit_of_g(0xc000001000, 3000));
+	feed(c, rec_exit_of_g(0xc000003000, 3500));
+	a = find_site(c, SITE_A);
+	b = find_site(c, SITE_B);
+	assert_int_equal(a->live, 1);
+	assert_int_equal(a->exited, 1);
+	assert_int_equal(b->created, 1);
+	assert_int_equal(b->exited, 1);
+	assert_int_equal(b->live, 0);
+	assert_int_equal(b->timed_exits, 1);
+	collector_totals(c, &t);
+	assert_int_equal(t.live, 1);
+	assert_int_equal(t.exited_unattributed, 0);
+	/* a g nobody is known at: not counted anywhere but there */
+	feed(c, rec_exit_of_g(0xc000009000, 4000));
+	collector_totals(c, &t);
+	assert_int_equal(t.exited_unattributed, 1);
+	assert_int_equal(t.live, 1);
+	collector_free(c);
+}
+
+/* g structs are reused: each exit at an address is of the goroutine that
+ * took the g last, and a g taken again while its previous goroutine seemed
+ * alive (that exit lost) does not end the wrong one. */
+static void test_exit_by_g_reused(void **state)
+{
+	struct collector *c = collector_new(fake_symbolize, NULL);
+	struct snapshot empty = { 0 };
+	struct snap_g gs[] = { snap(7, SITE_A, G_RUNNABLE, 0) };
+	struct snapshot racy = { .gs = gs, .n = 1 };
+	const struct site *a, *b;
+	uint64_t goid;
+
+	collector_merge_baseline(c, &empty, 1000);
+	for (goid = 100; goid < 200; goid++) {
+		feed(c, rec_create_at(goid, SITE_A, 0xc000001000, 2000 + goid));
+		feed(c, rec_exit_of_g(0xc000001000, 3000 + goid));
+	}
+	a = find_site(c, SITE_A);
+	assert_int_equal(a->created, 100);
+	assert_int_equal(a->exited, 100);
+	assert_int_equal(a->live, 0);
+	/* 300's exit was lost: 301 takes its g, the exit there is 301's */
+	feed(c, rec_create_at(300, SITE_B, 0xc000002000, 5000));
+	feed(c, rec_create_at(301, SITE_B, 0xc000002000, 5100));
+	feed(c, rec_exit_of_g(0xc000002000, 5200));
+	b = find_site(c, SITE_B);
+	assert_int_equal(b->created, 2);
+	assert_int_equal(b->exited, 1);
+	assert_int_equal(b->live, 1);
+	feed(c, rec_exit(300, 5300));	/* still known by its goid */
+	assert_int_equal(b->exited, 2);
+	assert_int_equal(b->live, 0);
+	collector_free(c);
+
+	/* The baseline read a g a creation record had already taken: the
+	 * record's goroutine keeps the address. */
+	c = collector_new(fake_symbolize, NULL);
+	feed(c, rec_create_at(400, SITE_B, 0xc000004000, 900));
+	gs[0].addr = 0xc000004000;
+	collector_merge_baseline(c, &racy, 1000);
+	feed(c, rec_exit_of_g(0xc000004000, 2000));
+	a = find_site(c, SITE_A);
+	b = find_site(c, SITE_B);
+	assert_int_equal(b->live, 0);
+	assert_int_equal(b->exited, 1);
+	assert_int_equal(a->live, 1);
+	collector_free(c);
+}
+
 /* A goroutine born after attach that the snapshot also saw is counted once,
  * as created, whichever comes first. */
 static void test_created_and_in_snapshot_counted_once(void **state)
@@ -694,6 +796,8 @@ int main(void)
 		cmocka_unit_test(test_creation_stack_split),
 		cmocka_unit_test(test_creation_stack_merged_and_rejected),
 		cmocka_unit_test(test_creation_stack_baseline_to_created),
+		cmocka_unit_test(test_exit_by_g),
+		cmocka_unit_test(test_exit_by_g_reused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -63,7 +63,7 @@ static __always_inline struct gs_record *reserve(__u32 type)
 	r->type = type;
 	r->tgid = tgid;
 	r->ts_ns = bpf_ktime_get_ns();
-	r->raw[0] = r->raw[1] = r->raw[2] = r->raw[3] = 0;
+	r->raw[0] = r->raw[1] = r->raw[2] = r->raw[3] = r->raw[4] = 0;
 	return r;
 }
 
